@@ -1,0 +1,71 @@
+"""Lemma 4: the Gaussian expectation of the RBF kernel, the building block of every closed form."""
+
+from __future__ import annotations
+
+import torch
+
+from mmdlib._validation import check_same_device, check_same_dim, check_sigma2, check_tensor, check_vector
+
+
+def _shifted_cholesky(cov: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+    """Cholesky factor of cov + sigma2 I, or a ValueError when cov is not positive semi-definite."""
+    d = cov.shape[-1]
+    eye = torch.eye(d, dtype=cov.dtype, device=cov.device)
+    shift = sigma2.to(cov.dtype)[..., None, None] if isinstance(sigma2, torch.Tensor) else sigma2
+    chol, info = torch.linalg.cholesky_ex(cov + shift * eye)
+    if cov.device.type != "meta" and bool((info != 0).any()):
+        raise ValueError(
+            "cov must be symmetric positive semi-definite: cov + sigma2*I has no Cholesky factor; "
+            "check that cov = B B^T for some B"
+        )
+    return chol
+
+
+def log_gaussian_rbf_expectation(
+    mean: torch.Tensor, cov: torch.Tensor, sigma2: float | torch.Tensor
+) -> torch.Tensor:
+    """Logarithm of :func:`gaussian_rbf_expectation`, stable when the expectation underflows."""
+    mean = check_vector("mean", mean)
+    cov = check_tensor("cov", cov, min_dim=2)
+    if cov.shape[-1] != cov.shape[-2]:
+        raise ValueError(f"cov must have shape (..., d, d), got {tuple(cov.shape)}")
+    check_same_dim(mean=mean, cov=cov)
+    check_same_device(mean=mean, cov=cov)
+    sigma2 = check_sigma2(sigma2)
+    if cov.device.type != "meta" and cov.numel():
+        c = cov.detach()
+        asym = float((c - c.transpose(-2, -1)).abs().amax())
+        if asym > 1e-6 * max(float(c.abs().amax()), 1e-300):
+            raise ValueError(f"cov must be symmetric, got max |cov - cov^T| = {asym:.3g}; pass (cov + cov^T) / 2")
+
+    chol = _shifted_cholesky(cov, sigma2)  # L L^T = cov + sigma2 I
+    d = cov.shape[-1]
+    log_s = torch.log(torch.as_tensor(sigma2, dtype=cov.dtype, device=cov.device))
+    # log det(I + cov / sigma2) = log det(cov + sigma2 I) - d log sigma2
+    logdet = 2.0 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1) - d * log_s
+    # mean^T (cov + sigma2 I)^{-1} mean = |L^{-1} mean|^2
+    batch = torch.broadcast_shapes(mean.shape[:-1], chol.shape[:-2])
+    whitened = torch.linalg.solve_triangular(
+        chol.expand(*batch, d, d), mean.expand(*batch, d).unsqueeze(-1), upper=False
+    ).squeeze(-1)
+    quad = whitened.pow(2).sum(-1)
+    return -0.5 * logdet - 0.5 * quad
+
+
+def gaussian_rbf_expectation(mean: torch.Tensor, cov: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+    """E over Z ~ N(mean, cov) of exp(-|Z|^2 / (2 sigma2)) (the paper's Lemma 4).
+
+    E = det(I + cov / sigma2)^(-1/2) * exp(-1/2 mean^T (cov + sigma2 I)^(-1) mean).
+
+    Computed through one Cholesky factor of cov + sigma2 I, which exists for every positive
+    semi-definite cov (singular ones included) because sigma2 > 0. Differentiable twice.
+
+    Args:
+        mean: ``(..., d)``.
+        cov: ``(..., d, d)``, symmetric positive semi-definite.
+        sigma2: kernel variance, a positive float or a tensor broadcasting over ``...``.
+
+    Returns:
+        Tensor of shape ``(...)`` in (0, 1].
+    """
+    return torch.exp(log_gaussian_rbf_expectation(mean, cov, sigma2))
