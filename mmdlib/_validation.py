@@ -98,7 +98,9 @@ def _check_bounded(name: str, value: object, *, strict: bool) -> float | torch.T
 def check_sigma2(sigma2: object) -> float | torch.Tensor:
     """Return the kernel variance sigma2 of exp(-|x-y|^2 / (2 sigma2)) if it is positive and finite."""
     sigma2 = check_positive("sigma2", sigma2)
-    tiny = sigma2 if isinstance(sigma2, float) else float(sigma2.min())
+    if isinstance(sigma2, torch.Tensor) and (sigma2.device.type == "meta" or sigma2.numel() == 0):
+        return sigma2
+    tiny = sigma2 if isinstance(sigma2, float) else float(sigma2.detach().min())
     if not math.isfinite(1.0 / (2.0 * tiny)):
         raise ValueError(f"sigma2 must be large enough that 1/(2*sigma2) is finite, got {tiny}")
     return sigma2
