@@ -128,3 +128,36 @@ def central_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
     eye = torch.eye(x.shape[0], dtype=torch.float64)
     with torch.no_grad():
         return torch.stack([(f(x + h * e) - f(x - h * e)) / (2.0 * h) for e in eye])
+
+
+def hessian_by_route(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, route: str) -> torch.Tensor:
+    """Hessian of a scalar f at x by one of torch's two double-differentiation routes."""
+    if route == "autograd.functional":
+        return torch.autograd.functional.hessian(f, x.clone())
+    if route == "torch.func":
+        return torch.func.hessian(f)(x.clone())
+    raise ValueError(f"route must be 'autograd.functional' or 'torch.func', got {route!r}")
+
+
+def autograd_gradient(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Gradient of a scalar f at x by reverse-mode autograd."""
+    x_var = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(f(x_var), x_var)
+    return grad
+
+
+def assert_mean_batching(
+    closed_form: Callable[..., torch.Tensor], cov: torch.Tensor, seed: int
+) -> None:
+    """Check that closed_form(mu, mu_star, cov, sigma2) with mu (4, 1, 2), mu_star (3, 2) and sigma2 (3,)
+    returns shape (4, 3) and equals the unbatched calls entry by entry."""
+    gen = torch.Generator().manual_seed(seed)
+    mu = torch.randn(4, 1, 2, generator=gen, dtype=torch.float64)
+    mu_star = torch.randn(3, 2, generator=gen, dtype=torch.float64)
+    sigma2 = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64)
+    batched = closed_form(mu, mu_star, cov, sigma2)
+    assert batched.shape == (4, 3)
+    for i in range(4):
+        for j in range(3):
+            looped = closed_form(mu[i, 0], mu_star[j], cov, float(sigma2[j]))
+            assert torch.isclose(batched[i, j], looped, rtol=1e-12, atol=0.0), (i, j)

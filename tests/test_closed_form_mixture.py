@@ -11,6 +11,9 @@ import torch
 
 import mmdlib.closed_form.population as population
 from core_references import (
+    assert_mean_batching,
+    autograd_gradient,
+    hessian_by_route,
     MixtureSpec,
     central_gradient,
     central_hessian,
@@ -155,16 +158,7 @@ def test_mixture_float32_close_to_float64(name):
 
 
 def test_mixture_mean_batched_shapes():
-    gen = torch.Generator().manual_seed(403)
-    mu = torch.randn(4, 1, 2, generator=gen, dtype=F64)
-    mu_star = torch.randn(3, 2, generator=gen, dtype=F64)
-    sigma2 = torch.tensor([0.5, 1.0, 2.0], dtype=F64)
-    batched = mixture_mean(mu, mu_star, COV_2D, sigma2)
-    assert batched.shape == (4, 3)
-    for i in range(4):
-        for j in range(3):
-            looped = mixture_mean(mu[i, 0], mu_star[j], COV_2D, float(sigma2[j]))
-            assert batched[i, j].item() == pytest.approx(looped.item(), rel=1e-12)
+    assert_mean_batching(mixture_mean, COV_2D, seed=403)
 
 
 def test_mixture_rank_one_batched_shapes():
@@ -226,9 +220,7 @@ def loss_for(kind: str):
 def test_mixture_gradient_matches_finite_differences(point):
     kind, x = point
     f = loss_for(kind)
-    x_var = x.clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(f(x_var), x_var)
-    assert torch.allclose(grad, central_gradient(f, x), rtol=1e-6, atol=1e-8)
+    assert torch.allclose(autograd_gradient(f, x), central_gradient(f, x), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("route", ["autograd.functional", "torch.func"])
@@ -236,10 +228,7 @@ def test_mixture_gradient_matches_finite_differences(point):
 def test_mixture_hessian_matches_finite_differences(point, route):
     kind, x = point
     f = loss_for(kind)
-    if route == "autograd.functional":
-        hess = torch.autograd.functional.hessian(f, x.clone())
-    else:
-        hess = torch.func.hessian(f)(x.clone())
+    hess = hessian_by_route(f, x, route)
     assert bool(torch.isfinite(hess).all())
     assert torch.allclose(hess, central_hessian(f, x), rtol=1e-5, atol=1e-7)
 

@@ -12,6 +12,9 @@ import torch
 
 import mmdlib.closed_form.population as population
 from core_references import (
+    assert_mean_batching,
+    autograd_gradient,
+    hessian_by_route,
     central_gradient,
     central_hessian,
     gaussian_spec,
@@ -133,16 +136,7 @@ def test_population_float32_close_to_float64(name):
 
 
 def test_gaussian_mean_batched_shapes():
-    gen = torch.Generator().manual_seed(302)
-    mu = torch.randn(4, 1, 2, generator=gen, dtype=F64)
-    mu_star = torch.randn(3, 2, generator=gen, dtype=F64)
-    sigma2 = torch.tensor([0.5, 1.0, 2.0], dtype=F64)
-    batched = gaussian_mean(mu, mu_star, COV_2D, sigma2)
-    assert batched.shape == (4, 3)
-    for i in range(4):
-        for j in range(3):
-            looped = gaussian_mean(mu[i, 0], mu_star[j], COV_2D, float(sigma2[j]))
-            assert batched[i, j].item() == pytest.approx(looped.item(), rel=1e-12)
+    assert_mean_batching(gaussian_mean, COV_2D, seed=302)
 
 
 def test_gaussian_rank_one_batched_shapes():
@@ -178,9 +172,7 @@ def loss_for(kind: str):
 def test_population_gradient_matches_finite_differences(point):
     kind, x = point
     f = loss_for(kind)
-    x_var = x.clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(f(x_var), x_var)
-    assert torch.allclose(grad, central_gradient(f, x), rtol=1e-6, atol=1e-8)
+    assert torch.allclose(autograd_gradient(f, x), central_gradient(f, x), rtol=1e-6, atol=1e-8)
 
 
 @pytest.mark.parametrize("route", ["autograd.functional", "torch.func"])
@@ -188,10 +180,7 @@ def test_population_gradient_matches_finite_differences(point):
 def test_population_hessian_matches_finite_differences(point, route):
     kind, x = point
     f = loss_for(kind)
-    if route == "autograd.functional":
-        hess = torch.autograd.functional.hessian(f, x.clone())
-    else:
-        hess = torch.func.hessian(f)(x.clone())
+    hess = hessian_by_route(f, x, route)
     reference = central_hessian(f, x)
     assert bool(torch.isfinite(hess).all())
     assert torch.allclose(hess, reference, rtol=1e-5, atol=1e-7)
@@ -205,6 +194,34 @@ def test_gaussian_mean_hessian_at_truth_closed_form():
     expected = 2.0 * c * torch.linalg.inv(shifted)
     hess = torch.autograd.functional.hessian(loss_for("mean"), MU_STAR.clone())
     assert torch.allclose(hess, expected, rtol=1e-12, atol=1e-14)
+
+
+def theorem1_by_solve_and_det(mu: torch.Tensor) -> torch.Tensor:
+    """Theorem 1 written with linalg.solve and det, a second route to the same Hessian."""
+    sigma2, eye = 0.8, torch.eye(2, dtype=F64)
+    delta = mu - MU_STAR
+    scale = torch.linalg.det(eye + 2.0 * COV_2D / sigma2) ** -0.5
+    quad = delta @ torch.linalg.solve(2.0 * COV_2D + sigma2 * eye, delta)
+    return 2.0 * scale * (1.0 - torch.exp(-0.5 * quad))
+
+
+@pytest.mark.parametrize("route", ["autograd.functional", "torch.func"])
+@pytest.mark.parametrize("mu", [t(1.1, 0.2), MU_STAR.clone()], ids=["generic", "at-truth"])
+def test_gaussian_mean_hessian_matches_solve_det_route(mu, route):
+    ours = hessian_by_route(loss_for("mean"), mu, route)
+    second = hessian_by_route(theorem1_by_solve_and_det, mu, route)
+    assert torch.allclose(ours, second, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("route", ["autograd.functional", "torch.func"])
+def test_gaussian_rank_one_derivatives_finite_at_a_zero_eps_zero(route):
+    # With a = 0 and eps = 0 the model is a point mass at the origin and its covariance is all zeros.
+    f = lambda a: gaussian_rank_one(a, A_STAR, 0.0, 0.8)  # noqa: E731
+    zero = torch.zeros(2, dtype=F64)
+    hess = hessian_by_route(f, zero, route)
+    assert bool(torch.isfinite(autograd_gradient(f, zero)).all())
+    assert bool(torch.isfinite(hess).all())
+    assert torch.allclose(hess, central_hessian(f, zero), rtol=1e-5, atol=1e-7)
 
 
 def test_gaussian_mean_gradient_far_away_is_zero_not_nan():
