@@ -1,7 +1,8 @@
 """Independent references for the core tests: sampling, Monte Carlo MMD^2, quadrature and finite differences.
 
-Nothing here calls the closed forms under test. Each reference is written from the definitions (eq. 1 of
-the paper: MMD^2(P, Q) = E k(X, X') + E k(Y, Y') - 2 E k(X, Y)) so that the tests compare two routes.
+Nothing here calls the closed forms under test. Each reference follows the definition of the squared MMD
+(eq. 1 of Alon, Globerson and Wiesel, arXiv 2110.13452), MMD^2(P, Q) = E k(X, X') + E k(Y, Y') - 2 E k(X, Y),
+so that every test compares two independent routes.
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ def test_gaussian_mean_hessian_matches_solve_det_route(mu, route):
 
 
 @pytest.mark.parametrize("route", ["autograd.functional", "torch.func"])
-def test_gaussian_rank_one_derivatives_finite_at_a_zero_eps_zero(route):
+def test_rank_one_point_mass_derivatives(route):
     # With a = 0 and eps = 0 the model is a point mass at the origin and its covariance is all zeros.
     f = lambda a: gaussian_rank_one(a, A_STAR, 0.0, 0.8)  # noqa: E731
     zero = torch.zeros(2, dtype=F64)
@@ -224,7 +224,7 @@ def test_gaussian_rank_one_derivatives_finite_at_a_zero_eps_zero(route):
     assert torch.allclose(hess, central_hessian(f, zero), rtol=1e-5, atol=1e-7)
 
 
-def test_gaussian_mean_gradient_far_away_is_zero_not_nan():
+def test_gaussian_mean_far_gradient_zero():
     mu = torch.tensor([1e3, 0.0], dtype=F64, requires_grad=True)
     value = gaussian_mean(mu, torch.zeros(2, dtype=F64), torch.eye(2, dtype=F64), 1.0)
     (grad,) = torch.autograd.grad(value, mu)

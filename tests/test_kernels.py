@@ -35,12 +35,21 @@ def test_squared_distances_exact_zero_on_diagonal():
 @pytest.mark.parametrize("offset", [0.0, 1e3], ids=["near-origin", "offset-1e3"])
 def test_squared_distances_float32_accuracy(offset):
     gen = torch.Generator().manual_seed(2)
-    x64 = offset + torch.randn(30, 3, generator=gen, dtype=F64)
-    y64 = offset + torch.randn(25, 3, generator=gen, dtype=F64)
-    d2_64 = squared_distances(x64, y64)
-    d2_32 = squared_distances(x64.float(), y64.float()).double()
-    # Points are rounded to float32 first (relative 6e-8 of 1e3), so allow that absolute input error.
-    assert torch.allclose(d2_32, d2_64, rtol=1e-5, atol=1e-3)
+    x32 = (offset + torch.randn(30, 3, generator=gen, dtype=F64)).float()
+    y32 = (offset + torch.randn(25, 3, generator=gen, dtype=F64)).float()
+    # The float64 reference uses the same float32-rounded points, so only the arithmetic differs.
+    reference = squared_distances(x32.double(), y32.double())
+    assert torch.allclose(squared_distances(x32, y32).double(), reference, rtol=1e-6, atol=1e-6)
+
+
+def test_float32_check_rejects_expanded_formula():
+    # |x|^2 + |y|^2 - 2 x.y loses about |x|^2 * 6e-8 = 0.06 at 1e3 from the origin, so the check above fails it.
+    gen = torch.Generator().manual_seed(2)
+    x32 = (1e3 + torch.randn(30, 3, generator=gen, dtype=F64)).float()
+    y32 = (1e3 + torch.randn(25, 3, generator=gen, dtype=F64)).float()
+    expanded = (x32**2).sum(-1)[:, None] + (y32**2).sum(-1)[None, :] - 2.0 * x32 @ y32.T
+    reference = squared_distances(x32.double(), y32.double())
+    assert not torch.allclose(expanded.double(), reference, rtol=1e-6, atol=1e-6)
 
 
 def test_gaussian_kernel_float32_far_from_origin():

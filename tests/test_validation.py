@@ -1,9 +1,9 @@
 """Bad input to every public function of kernels, estimators and closed_form raises an error naming the argument.
 
-The first part builds the cases from one table of public functions: for each tensor argument, a list,
-an integer tensor, NaN, infinity and (where another tensor fixes the device) a tensor on the 'meta' device
-stand in for the valid value; sigma2 and eps get their own sets of bad values. The second part lists the
-shape, covariance and sample-size cases by hand. The last part holds Hypothesis property tests.
+The first part builds the cases from one table of public functions. Each tensor argument in turn is
+replaced by a list, an integer tensor, a tensor with NaN or infinity, and, where another tensor fixes the
+device, a tensor on the 'meta' device. sigma2 and eps get their own sets of bad values. The second part
+lists the shape, covariance and sample-size cases by hand. The last part holds Hypothesis property tests.
 """
 
 from collections.abc import Callable
