@@ -62,6 +62,30 @@ def check_same_device(**tensors: torch.Tensor) -> torch.device:
     return next(iter(devices.values()))
 
 
+def check_broadcast(**shapes: tuple[int, ...]) -> torch.Size:
+    """Return the broadcast of the named batch shapes, or raise naming each shape."""
+    try:
+        return torch.broadcast_shapes(*shapes.values())
+    except RuntimeError:
+        listed = ", ".join(f"{name} has batch shape {tuple(shape)}" for name, shape in shapes.items())
+        raise ValueError(
+            f"batch shapes do not broadcast: {listed}; make each leading dimension equal or 1"
+        ) from None
+
+
+def parameter_shape(value: float | torch.Tensor) -> tuple[int, ...]:
+    """Return the shape of a scalar parameter such as sigma2 or eps: () for a Python number."""
+    return tuple(value.shape) if isinstance(value, torch.Tensor) else ()
+
+
+def check_parameter_device(name: str, value: float | torch.Tensor, device: torch.device) -> None:
+    """Raise if the tensor parameter ``value`` (sigma2, eps) lives on another device than the data."""
+    if isinstance(value, torch.Tensor) and value.device != device:
+        raise ValueError(
+            f"{name} is on {value.device} but the data is on {device}; move it with {name}.to(device) first"
+        )
+
+
 def common_dtype(**tensors: torch.Tensor) -> torch.dtype:
     """Return float64 if any named tensor is float64, else float32."""
     return torch.float64 if any(t.dtype == torch.float64 for t in tensors.values()) else torch.float32
@@ -98,7 +122,9 @@ def _check_bounded(name: str, value: object, *, strict: bool) -> float | torch.T
 def check_sigma2(sigma2: object) -> float | torch.Tensor:
     """Return the kernel variance sigma2 of exp(-|x-y|^2 / (2 sigma2)) if it is positive and finite."""
     sigma2 = check_positive("sigma2", sigma2)
-    tiny = sigma2 if isinstance(sigma2, float) else float(sigma2.min())
+    if isinstance(sigma2, torch.Tensor) and (sigma2.device.type == "meta" or sigma2.numel() == 0):
+        return sigma2
+    tiny = sigma2 if isinstance(sigma2, float) else float(sigma2.detach().min())
     if not math.isfinite(1.0 / (2.0 * tiny)):
         raise ValueError(f"sigma2 must be large enough that 1/(2*sigma2) is finite, got {tiny}")
     return sigma2
@@ -113,6 +139,41 @@ def check_integer(name: str, value: object, *, minimum: int) -> int:
     return int(value)
 
 
+def check_psd(name: str, cov: torch.Tensor) -> torch.Tensor:
+    """Return ``cov`` (..., d, d) if it is symmetric positive semi-definite up to rounding, checked in float64.
+
+    The smallest eigenvalue may be negative by at most 100 machine epsilons of ``cov``'s dtype times the
+    largest absolute eigenvalue, which admits rank-deficient matrices such as a a^T rounded in float32.
+    """
+    check_tensor(name, cov, min_dim=2)
+    if cov.shape[-1] != cov.shape[-2]:
+        raise ValueError(f"{name} must be square with shape (..., d, d), got {tuple(cov.shape)}")
+    if cov.device.type == "meta" or cov.numel() == 0:
+        return cov
+    c64 = cov.detach().double()
+    _check_symmetric(name, c64)
+    eigenvalues = torch.linalg.eigvalsh(c64)  # (..., d), ascending
+    scale = eigenvalues.abs().amax(dim=-1)
+    tolerance = 100.0 * torch.finfo(cov.dtype).eps * scale
+    if bool((eigenvalues[..., 0] < -tolerance).any()):
+        worst = float(eigenvalues[..., 0].min())
+        raise ValueError(
+            f"{name} must be positive semi-definite, but it has the eigenvalue {worst:.3g}; "
+            f"build it as B @ B.transpose(-2, -1)"
+        )
+    return cov
+
+
+def _check_symmetric(name: str, c64: torch.Tensor) -> None:
+    scale = c64.abs().amax(dim=(-2, -1)).clamp_min(1e-300)
+    asym = (c64 - c64.transpose(-2, -1)).abs().amax(dim=(-2, -1)) / scale
+    if bool((asym > 1e-6).any()):
+        raise ValueError(
+            f"{name} must be symmetric, but |C - C^T| / max|C| = {asym.max().item():.3g}; "
+            f"pass (C + C.transpose(-2, -1)) / 2"
+        )
+
+
 def check_spd(name: str, cov: torch.Tensor) -> torch.Tensor:
     """Return ``cov`` (..., d, d) if it is symmetric positive definite, checked in float64."""
     check_tensor(name, cov, min_dim=2)
@@ -121,13 +182,7 @@ def check_spd(name: str, cov: torch.Tensor) -> torch.Tensor:
     if cov.device.type == "meta":
         return cov
     c64 = cov.detach().double()
-    scale = c64.abs().amax(dim=(-2, -1)).clamp_min(1e-300)
-    asym = (c64 - c64.transpose(-2, -1)).abs().amax(dim=(-2, -1)) / scale
-    if bool((asym > 1e-6).any()):
-        raise ValueError(
-            f"{name} must be symmetric, but |C - C^T| / max|C| = {asym.max().item():.3g}; "
-            f"pass (C + C.transpose(-2, -1)) / 2"
-        )
+    _check_symmetric(name, c64)
     _, info = torch.linalg.cholesky_ex(c64)
     if bool((info != 0).any()):
         raise ValueError(f"{name} must be positive definite, but its Cholesky factorization failed")

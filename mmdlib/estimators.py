@@ -5,22 +5,28 @@ from __future__ import annotations
 import torch
 
 from mmdlib._validation import (
+    check_broadcast,
     check_integer,
+    check_parameter_device,
     check_points,
     check_same_device,
     check_same_dim,
     check_sigma2,
+    parameter_shape,
 )
 from mmdlib.closed_form.mixture import GaussianMixture
 from mmdlib.kernels import gaussian_kernel
 
 
-def _check_pair(x: object, y: object) -> tuple[torch.Tensor, torch.Tensor]:
+def _check_pair(x: object, y: object, sigma2: object) -> tuple[torch.Tensor, torch.Tensor, float | torch.Tensor]:
     x = check_points("x", x)
     y = check_points("y", y)
     check_same_dim(x=x, y=y)
     check_same_device(x=x, y=y)
-    return x, y
+    sigma2 = check_sigma2(sigma2)
+    check_parameter_device("sigma2", sigma2, x.device)
+    check_broadcast(x=x.shape[:-2], y=y.shape[:-2], sigma2=parameter_shape(sigma2))
+    return x, y, sigma2
 
 
 def _offdiag_mean(gram: torch.Tensor) -> torch.Tensor:
@@ -46,11 +52,15 @@ def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor
 
     Returns:
         Tensor of shape ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for n < 2 or m < 2, mismatched d, non-positive or non-finite sigma2, NaN or infinite
+            points, batch shapes that do not broadcast, or tensors on different devices.
     """
-    x, y = _check_pair(x, y)
+    x, y, sigma2 = _check_pair(x, y, sigma2)
     check_integer("n (rows of x)", x.shape[-2], minimum=2)
     check_integer("m (rows of y)", y.shape[-2], minimum=2)
-    sigma2 = check_sigma2(sigma2)
     k_xx = _offdiag_mean(gaussian_kernel(x, x, sigma2))
     k_yy = _offdiag_mean(gaussian_kernel(y, y, sigma2))
     k_xy = gaussian_kernel(x, y, sigma2).mean(dim=(-2, -1))
@@ -69,9 +79,13 @@ def mmd2_biased(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor) 
 
     Returns:
         Tensor of shape ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for mismatched d, non-positive or non-finite sigma2, NaN or infinite points, batch
+            shapes that do not broadcast, or tensors on different devices.
     """
-    x, y = _check_pair(x, y)
-    sigma2 = check_sigma2(sigma2)
+    x, y, sigma2 = _check_pair(x, y, sigma2)
     k_xx = gaussian_kernel(x, x, sigma2).mean(dim=(-2, -1))
     k_yy = gaussian_kernel(y, y, sigma2).mean(dim=(-2, -1))
     k_xy = gaussian_kernel(x, y, sigma2).mean(dim=(-2, -1))
@@ -93,13 +107,22 @@ def mmd2_one_sided(model: GaussianMixture, y: torch.Tensor, sigma2: float | torc
 
     Returns:
         Tensor of shape ``(...)``.
+
+    Raises:
+        TypeError: for a model that is not a GaussianMixture, non-tensors or integer tensors.
+        ValueError: for m < 2, mismatched d, non-positive or non-finite sigma2, NaN or infinite points,
+            batch shapes that do not broadcast, or tensors on different devices.
     """
     if not isinstance(model, GaussianMixture):
         raise TypeError(f"model must be a GaussianMixture, got {type(model).__name__}; build one with "
                         "mmdlib.closed_form.gaussian_mean_model and friends")
     y = check_points("y", y)
+    check_same_dim(model_means=model.means, y=y)
+    check_same_device(model_means=model.means, y=y)
     check_integer("m (rows of y)", y.shape[-2], minimum=2)
     sigma2 = check_sigma2(sigma2)
+    check_parameter_device("sigma2", sigma2, y.device)
+    check_broadcast(model=model.means.shape[:-2], y=y.shape[:-2], sigma2=parameter_shape(sigma2))
     self_term = model.expected_kernel(model, sigma2)
     cross = model.kernel_mean(y, sigma2).mean(-1)
     data_term = _offdiag_mean(gaussian_kernel(y, y, sigma2))

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import torch
 
-from mmdlib._validation import check_points, check_same_device, check_same_dim, check_sigma2
+from mmdlib._validation import (
+    check_broadcast,
+    check_parameter_device,
+    check_points,
+    check_same_device,
+    check_same_dim,
+    check_sigma2,
+    parameter_shape,
+)
 
 
 def squared_distances(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -19,13 +27,18 @@ def squared_distances(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         y: points of shape ``(..., m, d)``; leading dimensions broadcast against those of ``x``.
 
     Returns:
-        Tensor of shape ``(..., n, m)``. Memory is O(n m d); for large samples use
-        :func:`mmdlib.estimators.mmd2_biased_chunked`.
+        Tensor of shape ``(..., n, m)``. Memory is O(n m d).
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for NaN or infinite points, mismatched d, batch shapes that do not broadcast, or
+            tensors on different devices.
     """
     x = check_points("x", x)
     y = check_points("y", y)
     check_same_dim(x=x, y=y)
     check_same_device(x=x, y=y)
+    check_broadcast(x=x.shape[:-2], y=y.shape[:-2])
     diff = x.unsqueeze(-2) - y.unsqueeze(-3)  # (..., n, m, d)
     return diff.pow(2).sum(-1)
 
@@ -51,10 +64,13 @@ def gaussian_kernel(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tens
 
     Raises:
         TypeError: for non-tensors or integer tensors.
-        ValueError: for mismatched d, non-positive or non-finite sigma2, NaN or infinite points.
+        ValueError: for mismatched d, non-positive or non-finite sigma2, NaN or infinite points, batch
+            shapes that do not broadcast, or tensors on different devices.
     """
     sigma2 = check_sigma2(sigma2)
     d2 = squared_distances(x, y)
+    check_parameter_device("sigma2", sigma2, d2.device)
+    check_broadcast(points=d2.shape[:-2], sigma2=parameter_shape(sigma2))
     return torch.exp(-d2 / (2.0 * _as_kernel_scale(sigma2, d2)))
 
 
@@ -72,12 +88,20 @@ def median_heuristic(x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Te
         A 0-dimensional tensor.
 
     Raises:
-        ValueError: when fewer than two distinct points exist, where no positive distance is available.
+        TypeError: for non-tensors or integer tensors.
+        ValueError: when fewer than two distinct points exist, so no positive distance is available, and
+            for NaN or infinite points, shapes other than (n, d), mismatched d or different devices.
     """
     x = check_points("x", x)
     if x.dim() != 2:
         raise ValueError(f"x must have shape (n, d), got {tuple(x.shape)}")
-    pooled = x if y is None else torch.cat([x, check_points("y", y)], dim=0)
+    if y is not None:
+        y = check_points("y", y)
+        if y.dim() != 2:
+            raise ValueError(f"y must have shape (m, d), got {tuple(y.shape)}")
+        check_same_dim(x=x, y=y)
+        check_same_device(x=x, y=y)
+    pooled = x if y is None else torch.cat([x, y], dim=0)
     d2 = squared_distances(pooled, pooled)
     upper = torch.triu_indices(d2.shape[0], d2.shape[1], offset=1, device=d2.device)
     pairs = d2[upper[0], upper[1]]

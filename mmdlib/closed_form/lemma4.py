@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from mmdlib._validation import check_same_device, check_same_dim, check_sigma2, check_tensor, check_vector
+from mmdlib._validation import (
+    check_broadcast,
+    check_parameter_device,
+    check_psd,
+    check_same_device,
+    check_same_dim,
+    check_sigma2,
+    check_vector,
+    parameter_shape,
+)
 
 
 def _shifted_cholesky(cov: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
@@ -26,17 +35,12 @@ def log_gaussian_rbf_expectation(
 ) -> torch.Tensor:
     """Logarithm of :func:`gaussian_rbf_expectation`, stable when the expectation underflows."""
     mean = check_vector("mean", mean)
-    cov = check_tensor("cov", cov, min_dim=2)
-    if cov.shape[-1] != cov.shape[-2]:
-        raise ValueError(f"cov must have shape (..., d, d), got {tuple(cov.shape)}")
+    cov = check_psd("cov", cov)
     check_same_dim(mean=mean, cov=cov)
     check_same_device(mean=mean, cov=cov)
     sigma2 = check_sigma2(sigma2)
-    if cov.device.type != "meta" and cov.numel():
-        c = cov.detach()
-        asym = float((c - c.transpose(-2, -1)).abs().amax())
-        if asym > 1e-6 * max(float(c.abs().amax()), 1e-300):
-            raise ValueError(f"cov must be symmetric, got max |cov - cov^T| = {asym:.3g}; pass (cov + cov^T) / 2")
+    check_parameter_device("sigma2", sigma2, mean.device)
+    check_broadcast(mean=mean.shape[:-1], cov=cov.shape[:-2], sigma2=parameter_shape(sigma2))
 
     chol = _shifted_cholesky(cov, sigma2)  # L L^T = cov + sigma2 I
     d = cov.shape[-1]
@@ -66,6 +70,13 @@ def gaussian_rbf_expectation(mean: torch.Tensor, cov: torch.Tensor, sigma2: floa
         sigma2: kernel variance, a positive float or a tensor broadcasting over ``...``.
 
     Returns:
-        Tensor of shape ``(...)`` in (0, 1].
+        Tensor of shape ``(...)`` in [0, 1]; it underflows to 0 far from the origin, where the log version
+        stays finite.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for a cov that is not square, symmetric and positive semi-definite, mismatched d,
+            non-positive or non-finite sigma2, NaN or infinite values, batch shapes that do not broadcast,
+            or tensors on different devices.
     """
     return torch.exp(log_gaussian_rbf_expectation(mean, cov, sigma2))

@@ -10,12 +10,15 @@ from __future__ import annotations
 import torch
 
 from mmdlib._validation import (
+    check_broadcast,
     check_nonnegative,
+    check_parameter_device,
     check_same_device,
     check_same_dim,
     check_sigma2,
     check_spd,
     check_vector,
+    parameter_shape,
 )
 from mmdlib.closed_form.lemma4 import log_gaussian_rbf_expectation
 from mmdlib.closed_form.mixture import GaussianMixture, mixture_mmd2
@@ -31,6 +34,22 @@ def _rank_one_cov(a: torch.Tensor, eps: float | torch.Tensor) -> torch.Tensor:
     return a.unsqueeze(-1) * a.unsqueeze(-2) + eps_sq * _eye_like(a)
 
 
+def _check_eps(eps: object, a: torch.Tensor) -> float | torch.Tensor:
+    """Check the noise scale eps >= 0 of a a^T + eps^2 I against the device and batch shape of a."""
+    eps = check_nonnegative("eps", eps)
+    check_parameter_device("eps", eps, a.device)
+    check_broadcast(a=a.shape[:-1], eps=parameter_shape(eps))
+    return eps
+
+
+def _check_sigma2_for(sigma2: object, device: torch.device, **batch_shapes: tuple[int, ...]) -> float | torch.Tensor:
+    """Check sigma2 and that it lives on ``device`` and broadcasts against the named batch shapes."""
+    sigma2 = check_sigma2(sigma2)
+    check_parameter_device("sigma2", sigma2, device)
+    check_broadcast(**batch_shapes, sigma2=parameter_shape(sigma2))
+    return sigma2
+
+
 def _half_half(dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return torch.full((2,), 0.5, dtype=dtype, device=device)
 
@@ -40,7 +59,8 @@ def gaussian_mean_model(mu: torch.Tensor, cov: torch.Tensor) -> GaussianMixture:
     mu = check_vector("mu", mu)
     cov = check_spd("cov", cov)
     check_same_dim(mu=mu, cov=cov)
-    batch = torch.broadcast_shapes(mu.shape[:-1], cov.shape[:-2])
+    check_same_device(mu=mu, cov=cov)
+    batch = check_broadcast(mu=mu.shape[:-1], cov=cov.shape[:-2])
     d = mu.shape[-1]
     weights = torch.ones(1, dtype=mu.dtype, device=mu.device)
     return GaussianMixture(weights, mu.expand(*batch, d)[..., None, :], cov.expand(*batch, d, d)[..., None, :, :])
@@ -49,7 +69,7 @@ def gaussian_mean_model(mu: torch.Tensor, cov: torch.Tensor) -> GaussianMixture:
 def rank_one_model(a: torch.Tensor, eps: float | torch.Tensor) -> GaussianMixture:
     """N(0, a a^T + eps^2 I), the model of Theorem 2. a ``(..., d)``, eps >= 0 (eps = 0 is singular)."""
     a = check_vector("a", a)
-    eps = check_nonnegative("eps", eps)
+    eps = _check_eps(eps, a)
     weights = torch.ones(1, dtype=a.dtype, device=a.device)
     return GaussianMixture(weights, torch.zeros_like(a)[..., None, :], _rank_one_cov(a, eps)[..., None, :, :])
 
@@ -59,7 +79,8 @@ def mixture_mean_model(mu: torch.Tensor, cov: torch.Tensor) -> GaussianMixture:
     mu = check_vector("mu", mu)
     cov = check_spd("cov", cov)
     check_same_dim(mu=mu, cov=cov)
-    batch = torch.broadcast_shapes(mu.shape[:-1], cov.shape[:-2])
+    check_same_device(mu=mu, cov=cov)
+    batch = check_broadcast(mu=mu.shape[:-1], cov=cov.shape[:-2])
     d = mu.shape[-1]
     mu = mu.expand(*batch, d)
     means = torch.stack([mu, -mu], dim=-2)
@@ -73,8 +94,8 @@ def mixture_rank_one_model(a: torch.Tensor, mean: torch.Tensor, eps: float | tor
     mean = check_vector("mean", mean)
     check_same_dim(a=a, mean=mean)
     check_same_device(a=a, mean=mean)
-    eps = check_nonnegative("eps", eps)
-    batch = torch.broadcast_shapes(a.shape[:-1], mean.shape[:-1])
+    eps = _check_eps(eps, a)
+    batch = check_broadcast(a=a.shape[:-1], mean=mean.shape[:-1])
     d = a.shape[-1]
     mean = mean.expand(*batch, d)
     cov = _rank_one_cov(a.expand(*batch, d), eps)
@@ -97,13 +118,19 @@ def gaussian_mean(
 
     Returns:
         Tensor ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for a cov that is not symmetric positive definite, mismatched d, non-positive or
+            non-finite sigma2, NaN or infinite values, batch shapes that do not broadcast, or tensors on
+            different devices.
     """
     mu = check_vector("mu", mu)
     mu_star = check_vector("mu_star", mu_star)
     cov = check_spd("cov", cov)
     check_same_dim(mu=mu, mu_star=mu_star, cov=cov)
     check_same_device(mu=mu, mu_star=mu_star, cov=cov)
-    sigma2 = check_sigma2(sigma2)
+    sigma2 = _check_sigma2_for(sigma2, mu.device, mu=mu.shape[:-1], mu_star=mu_star.shape[:-1], cov=cov.shape[:-2])
     delta = mu - mu_star
     log_c = log_gaussian_rbf_expectation(torch.zeros_like(delta), 2.0 * cov, sigma2)
     log_e = log_gaussian_rbf_expectation(delta, 2.0 * cov, sigma2)  # = log_c - q / 2
@@ -113,22 +140,53 @@ def gaussian_mean(
 def gaussian_rank_one(
     a: torch.Tensor, a_star: torch.Tensor, eps: float | torch.Tensor, sigma2: float | torch.Tensor
 ) -> torch.Tensor:
-    """Population MMD^2 between N(0, a a^T + eps^2 I) and N(0, a* a*^T + eps^2 I) (Theorem 2)."""
+    """Population MMD^2 between N(0, a a^T + eps^2 I) and N(0, a* a*^T + eps^2 I) (Theorem 2).
+
+    Args:
+        a, a_star: ``(..., d)``.
+        eps: noise scale, eps >= 0 (eps = 0 makes both covariances singular); float or tensor ``(...)``.
+        sigma2: kernel variance.
+
+    Returns:
+        Tensor ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: for negative or non-finite eps, mismatched d, non-positive or non-finite sigma2, NaN
+            or infinite values, batch shapes that do not broadcast, or tensors on different devices.
+    """
     a = check_vector("a", a)
     a_star = check_vector("a_star", a_star)
     check_same_dim(a=a, a_star=a_star)
     check_same_device(a=a, a_star=a_star)
-    return mixture_mmd2(rank_one_model(a, eps), rank_one_model(a_star, eps), check_sigma2(sigma2))
+    sigma2 = _check_sigma2_for(sigma2, a.device, a=a.shape[:-1], a_star=a_star.shape[:-1], eps=parameter_shape(eps))
+    return mixture_mmd2(rank_one_model(a, eps), rank_one_model(a_star, eps), sigma2)
 
 
 def mixture_mean(
     mu: torch.Tensor, mu_star: torch.Tensor, cov: torch.Tensor, sigma2: float | torch.Tensor
 ) -> torch.Tensor:
-    """Population MMD^2 between 1/2 N(+-mu, cov) and 1/2 N(+-mu_star, cov) (Theorem 3)."""
+    """Population MMD^2 between 1/2 N(+-mu, cov) and 1/2 N(+-mu_star, cov) (Theorem 3).
+
+    Args:
+        mu, mu_star: ``(..., d)``.
+        cov: shared covariance ``(..., d, d)``, symmetric positive definite.
+        sigma2: kernel variance.
+
+    Returns:
+        Tensor ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: as :func:`gaussian_mean`.
+    """
+    mu = check_vector("mu", mu)
     mu_star = check_vector("mu_star", mu_star)
-    check_same_dim(mu=check_vector("mu", mu), mu_star=mu_star)
-    check_same_device(mu=mu, mu_star=mu_star)
-    return mixture_mmd2(mixture_mean_model(mu, cov), mixture_mean_model(mu_star, cov), check_sigma2(sigma2))
+    cov = check_spd("cov", cov)
+    check_same_dim(mu=mu, mu_star=mu_star, cov=cov)
+    check_same_device(mu=mu, mu_star=mu_star, cov=cov)
+    sigma2 = _check_sigma2_for(sigma2, mu.device, mu=mu.shape[:-1], mu_star=mu_star.shape[:-1], cov=cov.shape[:-2])
+    return mixture_mmd2(mixture_mean_model(mu, cov), mixture_mean_model(mu_star, cov), sigma2)
 
 
 def mixture_rank_one(
@@ -138,10 +196,31 @@ def mixture_rank_one(
     eps: float | torch.Tensor,
     sigma2: float | torch.Tensor,
 ) -> torch.Tensor:
-    """Population MMD^2 between the section 4.2 mixtures with covariances a a^T + eps^2 I and a* a*^T + eps^2 I."""
+    """Population MMD^2 between the section 4.2 mixtures with covariances a a^T + eps^2 I and a* a*^T + eps^2 I.
+
+    Both mixtures are 1/2 N(mean, C) + 1/2 N(-mean, C) with the same known ``mean``.
+
+    Args:
+        a, a_star: ``(..., d)``.
+        mean: component mean ``(..., d)``.
+        eps: noise scale, eps >= 0; float or tensor ``(...)``.
+        sigma2: kernel variance.
+
+    Returns:
+        Tensor ``(...)``.
+
+    Raises:
+        TypeError: for non-tensors or integer tensors.
+        ValueError: as :func:`gaussian_rank_one`.
+    """
+    a = check_vector("a", a)
     a_star = check_vector("a_star", a_star)
-    check_same_dim(a=check_vector("a", a), a_star=a_star)
-    check_same_device(a=a, a_star=a_star)
+    mean = check_vector("mean", mean)
+    check_same_dim(a=a, a_star=a_star, mean=mean)
+    check_same_device(a=a, a_star=a_star, mean=mean)
+    sigma2 = _check_sigma2_for(
+        sigma2, a.device, a=a.shape[:-1], a_star=a_star.shape[:-1], mean=mean.shape[:-1], eps=parameter_shape(eps)
+    )
     model = mixture_rank_one_model(a, mean, eps)
     truth = mixture_rank_one_model(a_star, mean, eps)
-    return mixture_mmd2(model, truth, check_sigma2(sigma2))
+    return mixture_mmd2(model, truth, sigma2)
