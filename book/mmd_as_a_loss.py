@@ -16,7 +16,7 @@
 # # MMD as a loss
 #
 # The maximum mean discrepancy {cite}`gretton2012kernel` compares two distributions through a kernel. The
-# paper {cite}`alon2021landscape` asks what happens when it is used as a training loss: fit the parameter
+# paper {cite}`alon2021landscape` studies what happens when it is used as a training loss: fit the parameter
 # $\theta$ of a model $P_\theta$ to data from $P_{\theta^*}$ by minimising the squared MMD with gradient
 # descent. This chapter fixes the kernel, the population loss and its finite-sample estimators, shows how
 # the estimators differ in bias and sign, explains why a "benign landscape" lets gradient descent find
@@ -77,7 +77,8 @@ gram = gaussian_kernel(points, points, sigma2)  # K_xx, shape (6, 6)
 at_sigma = gaussian_kernel(torch.zeros(1, 3, dtype=F64), torch.tensor([[math.sqrt(sigma2), 0.0, 0.0]], dtype=F64), sigma2)
 print(f"diagonal all 1: {bool(torch.all(gram.diagonal() == 1))}, symmetric: {bool(torch.equal(gram, gram.T))}, "
       f"smallest eigenvalue {torch.linalg.eigvalsh(gram)[0].item():.3f}, k at distance sigma {at_sigma.item():.4f}")
-assert torch.linalg.eigvalsh(gram)[0] > 0 and abs(at_sigma.item() - math.exp(-0.5)) < 1e-15
+assert torch.linalg.eigvalsh(gram)[0] > 0
+assert abs(at_sigma.item() - math.exp(-0.5)) < 1e-15
 
 # %% [markdown]
 # ## The population loss
@@ -196,7 +197,8 @@ for label, exact in (("shifted", population), ("truth", 0.0)):
     ratio = values.std().item() / estimates[label]["U"].std().item()
     print(f"{label:8s} one-sided mean {mean:8.5f} (expected {exact:.5f}, z = {(mean - exact) / stderr:5.2f}), "
           f"std / std of U = {ratio:.3f}, negative in {(values < 0).double().mean().item():.3f}")
-    assert abs(mean - exact) < 4.0 * stderr and ratio < 1.0
+    assert abs(mean - exact) < 4.0 * stderr
+    assert ratio < 1.0
 
 # %%
 fig_estimators, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
@@ -250,9 +252,9 @@ plt.show()
 # 3. **Lipschitz gradient.** It makes a small constant step size safe.
 #
 # Then, with a random initial point and with probability one, gradient descent can converge only to a
-# local minimum (1 and 3 with the theorem), which is a global one (2). Two caveats stay: the theorem
-# says nothing about a deterministic initial point, which may lie on the measure-zero set that flows to a
-# saddle, and it does not promise that the iterates converge at all, or how fast. The paper's own
+# local minimum (1 and 3 with the theorem), which is a global one (2). Two caveats remain. The theorem
+# makes no claim about a deterministic initial point, which may lie on the measure-zero set that flows to a
+# saddle. It also does not promise that the iterates converge at all, or how fast. The paper's own
 # statement adds "if the iterations have a limit". Escaping a saddle can take long; adding noise to the
 # steps gives polynomial-time escape {cite}`ge2015escaping`.
 #

@@ -16,8 +16,8 @@
 # # Theorem 1: a Gaussian with unknown mean
 #
 # The simplest model in {cite}`alon2021landscape` is a Gaussian whose covariance is known and whose
-# mean is the only parameter. This chapter states the theorem, derives its closed form from Lemma 4,
-# checks that closed form against Monte Carlo, and then looks at the landscape: where the gradient
+# mean is the only parameter. This chapter states the theorem, derives its closed form from Lemma 4
+# and checks that closed form against Monte Carlo. It then looks at the landscape: where the gradient
 # vanishes, where the loss is convex, and what happens far from the optimum.
 
 # %%
@@ -210,7 +210,8 @@ errors = {
 }
 for name, error in errors.items():
     print(f"{name:42s} max |difference| {error:.1e}")
-assert errors["gradient, formula vs autograd"] < 1e-12 and errors["Hessian, formula vs autograd"] < 1e-12
+assert errors["gradient, formula vs autograd"] < 1e-12
+assert errors["Hessian, formula vs autograd"] < 1e-12
 assert errors["gradient, formula vs finite differences"] < 1e-8
 assert errors["Hessian, formula vs finite differences"] < 1e-8
 
@@ -239,7 +240,8 @@ for s2, (_, grad_1d) in curves.items():
     print(f"sigma2 = {s2:5.2f}: gradient exactly zero at mu = {stationary[s2]}, "
           f"negative left of it, positive right of it: {bool((grad_1d[mu_grid > 0] > 0).all())}")
     assert stationary[s2] == [0.0]
-    assert bool((grad_1d[mu_grid > 0] > 0).all()) and bool((grad_1d[mu_grid < 0] < 0).all())
+    assert bool((grad_1d[mu_grid > 0] > 0).all())
+    assert bool((grad_1d[mu_grid < 0] < 0).all())
 
 # %%
 fig_landscape, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.8))
@@ -282,13 +284,18 @@ plt.show()
 # computes through `gaussian_mean`, for a grid of $\sigma^2$ and $\Sigma$.
 
 # %%
-def convex_half_width(sigma2, variance, grid):
-    """First grid point mu >= 0 where the autograd second derivative of the 1-D loss turns negative."""
-    mu = grid.clone().requires_grad_()
+def second_derivative_1d(mu_values, sigma2, variance):
+    """Autograd second derivative of the 1-D loss (mu_star = 0, Sigma = variance) at each value of mu."""
+    mu = mu_values.clone().requires_grad_()
     total = gaussian_mean(mu[:, None], MU_STAR_1D, variance * COV_1D, sigma2).sum()
     first, = torch.autograd.grad(total, mu, create_graph=True)
     second, = torch.autograd.grad(first.sum(), mu)
-    return grid[second < 0].min().item()
+    return second
+
+
+def convex_half_width(sigma2, variance, grid):
+    """First grid point mu >= 0 where the second derivative turns negative."""
+    return grid[second_derivative_1d(grid, sigma2, variance) < 0].min().item()
 
 
 half_grid = torch.linspace(0.0, 20.0, 20001, dtype=F64)  # step 1e-3
@@ -344,7 +351,8 @@ smallest_axis = torch.linalg.eigh(cov_rays).eigenvectors[:, 0]
 edge_smallest = psd_edge_along_ray(smallest_axis, cov_rays, sigma2_rays)
 print(f"r_convex = sqrt(sigma2 + 2 lambda_min) = {radius_d:.4f}; bisection along the smallest axis: {edge_smallest:.4f}")
 print(f"shortest edge over the random rays: {edges.min().item():.4f} (never below r_convex)")
-assert abs(edge_smallest - radius_d) < 1e-6 and edges.min().item() >= radius_d - 1e-9
+assert abs(edge_smallest - radius_d) < 1e-6
+assert edges.min().item() >= radius_d - 1e-9
 
 # %% [markdown]
 # The same factorisation bounds the curvature. The eigenvalues of $I - uu^\top$ lie in $[1 - q, 1]$, and
@@ -365,7 +373,7 @@ assert spectral.max().item() <= lipschitz
 # %% [markdown]
 # ### The paper's convexity condition
 #
-# Section 3.1 of the paper says that if $\mu^*$ lies within a ball of radius $r$ around the initial
+# Section 3.1 of the paper claims that if $\mu^*$ lies within a ball of radius $r$ around the initial
 # point, then choosing $\sigma^2 \ge 2r$ makes the objective strongly convex, so gradient descent
 # converges linearly. By {eq}`thm1-convex-region`, the loss is strongly convex on the whole ball
 # $\|\mu - \mu^*\| \le r$ (the set that contains every such starting point) exactly when
@@ -375,12 +383,8 @@ assert spectral.max().item() <= lipschitz
 
 # %%
 def min_second_derivative(r, sigma2, variance, points=2001):
-    """Smallest autograd second derivative of the 1-D loss on [-r, r] around mu_star = 0."""
-    mu = torch.linspace(-r, r, points, dtype=F64).requires_grad_()
-    total = gaussian_mean(mu[:, None], MU_STAR_1D, variance * COV_1D, sigma2).sum()
-    first, = torch.autograd.grad(total, mu, create_graph=True)
-    second, = torch.autograd.grad(first.sum(), mu)
-    return second.min().item()
+    """Smallest second derivative of the 1-D loss on the ball [-r, r] around mu_star = 0."""
+    return second_derivative_1d(torch.linspace(-r, r, points, dtype=F64), sigma2, variance).min().item()
 
 
 claim_rows = []
@@ -395,7 +399,8 @@ for variance, r, smallest in claim_rows:
     print(f"{variance:6.2f} {r:5.1f} {2 * r:11.1f} {smallest:16.3e} {str(smallest > 0):>7s} {str(predicted):>9s}")
     assert (smallest > 0) == predicted
 failures = [(variance, r) for variance, r, smallest in claim_rows if smallest <= 0]
-assert (0.01, 3.0) in failures and (1.0, 3.0) in failures
+assert (0.01, 3.0) in failures
+assert (1.0, 3.0) in failures
 glue("thm1_paper_condition_first_failure_r", min(r for variance, r in failures if variance == 0.01), display=False)
 
 # %% [markdown]
@@ -482,7 +487,7 @@ for dtype in (torch.float32, torch.float64):
 # ```{admonition} Finding: a flat plateau, in exact and in floating-point arithmetic
 # The theorem is right that $\mu^*$ is the only stationary point, yet far from $\mu^*$ the gradient is
 # $e^{-q/2}$ small and in floating point it is exactly zero. The paper notes that the gradient vanishes
-# when the initialization is too far away; the numbers above say how far: the distance where
+# when the initialization is too far away. The numbers above give the distance: it is where
 # $q = \|\mu - \mu^*\|^2 / (\sigma^2 + 2\Sigma)$ reaches about $207$ (float32) or $1490$ (float64).
 # In practice the gradient is too small for any fixed step size long before that.
 # ```
@@ -513,7 +518,7 @@ plt.show()
 # - The closed form of Theorem 1 (eq. 3) follows from Lemma 4 in four steps and matches Monte Carlo within
 #   a few standard errors ({glue:text}`thm1_mc_max_z` at most) in dimensions 1, 2 and 5.
 # - Its gradient and Hessian {eq}`thm1-derivatives` agree with autograd and finite differences. The gradient vanishes only
-#   at $\mu = \mu^*$, as the theorem says.
+#   at $\mu = \mu^*$, as the theorem states.
 # - The loss is convex exactly where $(\mu - \mu^*)^\top (2\Sigma + \sigma^2 I)^{-1} (\mu - \mu^*) \le 1$. The
 #   paper's rule $\sigma^2 \ge 2r$ for a convex ball of radius $r$ is wrong for large $r$; the correct rule
 #   is $\sigma^2 > r^2 - 2\lambda_{\min}(\Sigma)$.

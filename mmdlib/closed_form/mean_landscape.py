@@ -1,5 +1,8 @@
 """Gradient, Hessian and convex region of the Theorem 1 loss, MMD^2 between N(mu, cov) and N(mu_star, cov).
 
+Theorem 1 and eq. 3 refer to Alon, Globerson and Wiesel, "On the Optimization Landscape of Maximum Mean
+Discrepancy" (arXiv 2110.13452, 2021).
+
 With delta = mu - mu_star, A = (2 cov + sigma2 I)^(-1), q = delta^T A delta and
 C = 2 det(I + 2 cov / sigma2)^(-1/2), Theorem 1 gives MMD^2 = C (1 - exp(-q / 2)). Differentiating,
 
