@@ -43,6 +43,8 @@ def rebuild_notebook(py_path: Path, url: str) -> Path:
     if text != py_path.read_text():
         py_path.write_text(text)
     notebook = jupytext.reads(text, fmt="py:percent")
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index:03d}"  # fixed ids keep the stored notebook byte-stable
     notebook.metadata["kernelspec"] = KERNELSPEC
     notebook.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
     ipynb_path = py_path.with_suffix(".ipynb")
