@@ -73,8 +73,8 @@ def mmd2_biased(
     Args:
         x: ``(..., n, d)``; y: ``(..., m, d)``; sigma2: kernel variance as in :func:`mmd2_unbiased`.
         method: how squared distances are formed, see :func:`mmdlib.kernels.gaussian_kernel`. The default
-            ``"centred"`` uses one matrix product per Gram block and O(n m) memory; ``"difference"`` is
-            exact for near-coincident pairs but needs O(n m d) memory and is several times slower.
+            ``"centred"`` uses one matrix product per Gram block and O(n m) memory. ``"difference"`` is
+            exact for near-coincident pairs, but it needs O(n m d) memory and is several times slower.
 
     Returns:
         Tensor of shape ``(...)``.
@@ -146,7 +146,7 @@ def mmd2_biased_chunked(
 
     but no Gram matrix is ever held whole: each block of at most ``chunk_size`` rows meets each block of
     at most ``chunk_size`` columns, and only the block sums are kept. Peak extra memory is about
-    ``2 * chunk_size**2`` elements (64 MiB in float64 at the default 2048) whatever n and m are; the
+    ``2 * chunk_size**2`` elements (64 MiB in float64 at the default 2048), whatever n and m are. The
     within-sample Gram matrices use their symmetry, so the work is about (n^2 + m^2) / 2 + n m kernel
     evaluations. Squared distances come from centred inner products (see
     :func:`mmdlib.kernels.squared_distances_centred`) and the block sums add up in float64.

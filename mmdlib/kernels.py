@@ -60,8 +60,8 @@ def squared_distances_centred(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     check_same_device(x=x, y=y)
     dtype = torch.promote_types(x.dtype, y.dtype)
     x, y = x.to(dtype), y.to(dtype)
-    # The distances do not depend on c, so every derivative with respect to c is identically zero and
-    # detaching c changes no gradient or Hessian; it only saves the backward pass through the mean.
+    # The distances do not depend on c, so every derivative with respect to c is identically zero.
+    # Detaching c therefore changes no gradient or Hessian and only saves the backward pass through the mean.
     centre = ((x.sum(-2, keepdim=True) + y.sum(-2, keepdim=True)) / (x.shape[-2] + y.shape[-2])).detach()
     x_c = x - centre  # (..., n, d)
     y_c = y - centre  # (..., m, d)

@@ -43,9 +43,9 @@ class VCAResult:
     """Output of :func:`vca`.
 
     Attributes:
-        endmembers: estimated endmember matrix of shape ``(d, r)``; column j is the chosen pixel
-            ``indices[j]`` after projection onto the estimated signal subspace (noise-free data gives the
-            pixels themselves).
+        endmembers: estimated endmember matrix of shape ``(d, r)``. Column j is the chosen pixel
+            ``indices[j]`` after projection onto the estimated signal subspace, which for noise-free data
+            is the pixel itself.
         indices: int64 tensor of shape ``(r,)`` with the row numbers of the chosen pixels, all distinct.
         projection: ``"projective"`` (projection onto a hyperplane through the data cone, used at high SNR)
             or ``"subspace"`` (orthogonal projection onto the (r-1)-dimensional principal affine subspace).
