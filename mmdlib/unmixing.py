@@ -214,9 +214,14 @@ def _pick_vertices(y: torch.Tensor, r: int, generator: torch.Generator | None, *
         score = torch.where(available, score, torch.full_like(score, -1.0))
         best = int(torch.argmax(score))
         if float(score[best]) <= tolerance * spread:
+            if step < 2:
+                raise ValueError(
+                    "all pixels of x coincide after projection onto the signal subspace, so there are no "
+                    "vertices to find; check that x is not constant"
+                )
             raise ValueError(
-                f"x spans only {step} affinely independent direction(s) after projection, so {r} distinct "
-                f"vertices cannot be found; lower r to at most {max(step, 1)} or check the data for duplicates"
+                f"x spans only {step} affinely independent points after projection, so {r} distinct "
+                f"vertices cannot be found; lower r to at most {step} or check the data for duplicates"
             )
         chosen.append(best)
         available[best] = False
