@@ -168,7 +168,10 @@ def mmd2_biased_chunked(
         ValueError: samples that are not 2-D, mismatched d, NaN or infinite points, sigma2 that is not
             positive, finite and a single number, chunk_size < 1.
     """
-    x, y = _check_pair(x, y)
+    x = check_points("x", x)
+    y = check_points("y", y)
+    check_same_dim(x=x, y=y)
+    check_same_device(x=x, y=y)
     if x.dim() != 2 or y.dim() != 2:
         raise ValueError(
             f"x and y must have shapes (n, d) and (m, d), got {tuple(x.shape)} and {tuple(y.shape)}; "
