@@ -238,25 +238,28 @@ def _pick_vertices(y: torch.Tensor, r: int, generator: torch.Generator | None, *
 def match_endmembers(a_hat: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
     """Column permutation pi minimising sum_i |a_hat_i - a_star_{pi(i)}|^2 (the minimiser in eq. 23).
 
-    Solved exactly as a linear assignment problem (Hungarian method, scipy.optimize.linear_sum_assignment)
-    on the ``(r, r)`` matrix of squared column distances.
+    Solved exactly as a linear assignment problem (scipy.optimize.linear_sum_assignment) on the
+    ``(r, r)`` matrix of squared column distances, once per batch element.
 
     Args:
-        a_hat: estimate of shape ``(d, r)``.
-        a_star: truth of shape ``(d, r)``.
+        a_hat: estimate of shape ``(..., d, r)``.
+        a_star: truth of the same shape.
 
     Returns:
-        int64 tensor ``pi`` of shape ``(r,)``: column i of a_hat is matched with column ``pi[i]`` of a_star.
+        int64 tensor ``pi`` of shape ``(..., r)``: column i of a_hat is matched with column ``pi[i]`` of a_star.
 
     Raises:
-        TypeError / ValueError: non-float tensors, NaN or inf, shapes that are not both ``(d, r)``.
+        TypeError / ValueError: non-float tensors, NaN or inf, shapes that differ or have fewer than 2 dims.
     """
     a_hat, a_star = _check_endmember_pair(a_hat, a_star)
-    cost = (a_hat.detach().double().unsqueeze(-1) - a_star.detach().double().unsqueeze(-2)).pow(2).sum(0)
-    rows, cols = linear_sum_assignment(cost.cpu().numpy())
-    perm = np.empty_like(cols)
-    perm[rows] = cols
-    return torch.as_tensor(perm, dtype=torch.int64, device=a_hat.device)
+    diff = a_hat.detach().double().unsqueeze(-1) - a_star.detach().double().unsqueeze(-2)  # (..., d, r, r)
+    cost = diff.pow(2).sum(-3).cpu().numpy()  # (..., r, r)
+    flat_cost = cost.reshape(-1, *cost.shape[-2:])
+    perm = np.empty(flat_cost.shape[:-1], dtype=np.int64)  # (batch, r)
+    for index, matrix in enumerate(flat_cost):
+        rows, cols = linear_sum_assignment(matrix)
+        perm[index, rows] = cols
+    return torch.as_tensor(perm.reshape(cost.shape[:-1]), device=a_hat.device)
 
 
 def endmember_error(a_hat: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
@@ -266,27 +269,28 @@ def endmember_error(a_hat: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
     the size of A*; the columns are matched by :func:`match_endmembers`.
 
     Args:
-        a_hat: estimate of shape ``(d, r)``.
-        a_star: truth of shape ``(d, r)``.
+        a_hat: estimate of shape ``(..., d, r)``.
+        a_star: truth of the same shape.
 
     Returns:
-        0-dimensional tensor in the common dtype; differentiable in both arguments for the fixed
+        Tensor of shape ``(...)`` in the common dtype, differentiable in both arguments for the fixed
         optimal permutation.
 
     Raises:
         TypeError / ValueError: as :func:`match_endmembers`.
     """
-    perm = match_endmembers(a_hat, a_star)
-    return (a_hat - a_star[:, perm]).pow(2).sum()
+    perm = match_endmembers(a_hat, a_star)  # (..., r)
+    matched = torch.gather(a_star, -1, perm.unsqueeze(-2).expand(a_star.shape))  # (..., d, r)
+    return (a_hat - matched).pow(2).sum(dim=(-2, -1))
 
 
 def _check_endmember_pair(a_hat: object, a_star: object) -> tuple[torch.Tensor, torch.Tensor]:
     a_hat = check_points("a_hat", a_hat)
     a_star = check_points("a_star", a_star)
     check_same_device(a_hat=a_hat, a_star=a_star)
-    if a_hat.dim() != 2 or a_hat.shape != a_star.shape:
+    if a_hat.shape != a_star.shape:
         raise ValueError(
-            f"a_hat and a_star must both have shape (d, r) with one endmember per column, got "
+            f"a_hat and a_star must both have shape (..., d, r) with one endmember per column, got "
             f"{tuple(a_hat.shape)} and {tuple(a_star.shape)}"
         )
     return a_hat, a_star

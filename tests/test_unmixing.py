@@ -218,8 +218,19 @@ def test_endmember_error_gradient() -> None:
 
 
 def test_endmember_error_shape_mismatch() -> None:
-    with pytest.raises(ValueError, match=r"must both have shape \(d, r\).*\(4, 3\) and \(4, 2\)"):
+    with pytest.raises(ValueError, match=r"must both have shape \(\.\.\., d, r\).*\(4, 3\) and \(4, 2\)"):
         endmember_error(torch.zeros(4, 3), torch.zeros(4, 2))
+
+
+def test_endmember_error_batched() -> None:
+    gen = torch.Generator().manual_seed(20)
+    a_hat = torch.randn(2, 3, 5, 4, generator=gen, dtype=torch.float64)
+    a_star = torch.randn(2, 3, 5, 4, generator=gen, dtype=torch.float64)
+    result = endmember_error(a_hat, a_star)
+    assert result.shape == (2, 3)
+    for i in range(2):
+        for j in range(3):
+            assert float(result[i, j]) == float(endmember_error(a_hat[i, j], a_star[i, j]))
 
 
 def test_sample_linear_mixture_moments() -> None:
