@@ -17,7 +17,13 @@ from mmdlib.models import Model, NoiseSource, Params
 
 
 def mmd_loss(
-    model: Model, params: Params, y: torch.Tensor, sigma2: float | torch.Tensor, n: int, source: NoiseSource
+    model: Model,
+    params: Params,
+    y: torch.Tensor,
+    sigma2: float | torch.Tensor,
+    n: int,
+    source: NoiseSource,
+    data_term: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Unbiased MMD^2 (eq. 21) between n fresh samples of the model and the data.
 
@@ -27,12 +33,14 @@ def mmd_loss(
         sigma2: kernel variance in exp(-|x-y|^2/(2 sigma2)); float or ``(R,)``.
         n: number of model samples per repeat (n >= 2), m times the fakes ratio in the paper's tables.
         source: noise source for the n samples.
+        data_term: the data-only U-statistic ``(R,)`` from :func:`data_u_statistic`, which does not change
+            during training; computed here when None.
 
     Returns:
         ``(R,)``; an unbiased estimate, so values can be negative.
     """
     x = model.transform(params, model.draw_noise(source, n))
-    return mmd2_unbiased_fast(x, y, sigma2)
+    return mmd2_unbiased_fast(x, y, sigma2, data_term)
 
 
 def _gram(x: torch.Tensor, y: torch.Tensor, scale: float | torch.Tensor) -> torch.Tensor:
@@ -41,7 +49,24 @@ def _gram(x: torch.Tensor, y: torch.Tensor, scale: float | torch.Tensor) -> torc
     return torch.exp(-d2.clamp_min(0.0) * scale)
 
 
-def mmd2_unbiased_fast(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+def _offdiag_mean(gram: torch.Tensor) -> torch.Tensor:
+    n = gram.shape[-1]
+    return (gram.sum((-2, -1)) - torch.diagonal(gram, dim1=-2, dim2=-1).sum(-1)) / (n * (n - 1))
+
+
+def _scale(sigma2: float | torch.Tensor) -> float | torch.Tensor:
+    return 0.5 / sigma2[..., None, None] if isinstance(sigma2, torch.Tensor) else 0.5 / sigma2
+
+
+def data_u_statistic(y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+    """1/(m(m-1)) sum_{i != j} k(y_i, y_j), the data term of eq. 21, ``(R,)``."""
+    y = y - y.mean(-2, keepdim=True)
+    return _offdiag_mean(_gram(y, y, _scale(sigma2)))
+
+
+def mmd2_unbiased_fast(
+    x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor, data_term: torch.Tensor | None = None
+) -> torch.Tensor:
     """Eq. 21 like :func:`mmdlib.estimators.mmd2_unbiased`, with Gram matrices from matrix products.
 
     ``mmd2_unbiased`` forms all differences x_i - y_j, an ``(R, n, m, d)`` tensor, so that its second
@@ -51,19 +76,17 @@ def mmd2_unbiased_fast(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.T
 
     Args:
         x: ``(R, n, d)``; y: ``(R, m, d)``; sigma2: float or ``(R,)``.
+        data_term: precomputed :func:`data_u_statistic` of y, or None to compute it.
 
     Returns:
         ``(R,)``.
     """
     center = y.mean(-2, keepdim=True).detach()
     x, y = x - center, y - center
-    scale = 0.5 / sigma2[..., None, None] if isinstance(sigma2, torch.Tensor) else 0.5 / sigma2
-    n, m = x.shape[-2], y.shape[-2]
-    k_xx = _gram(x, x, scale)
-    k_yy = _gram(y, y, scale)
-    off_xx = (k_xx.sum((-2, -1)) - torch.diagonal(k_xx, dim1=-2, dim2=-1).sum(-1)) / (n * (n - 1))
-    off_yy = (k_yy.sum((-2, -1)) - torch.diagonal(k_yy, dim1=-2, dim2=-1).sum(-1)) / (m * (m - 1))
-    return off_xx + off_yy - 2.0 * _gram(x, y, scale).mean((-2, -1))
+    scale = _scale(sigma2)
+    if data_term is None:
+        data_term = _offdiag_mean(_gram(y, y, scale))
+    return _offdiag_mean(_gram(x, x, scale)) + data_term - 2.0 * _gram(x, y, scale).mean((-2, -1))
 
 
 def one_sided_mmd_loss(model: Model, params: Params, y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,7 @@ from mmdlib.experiments.rng import SETUP_STREAM, CounterNoise, derive_key
 from mmdlib.experiments.spec import ExperimentSpec, Method
 from mmdlib.kernels import squared_distances
 from mmdlib.models import Params
-from mmdlib.objectives import mle_loss, mmd_loss, one_sided_mmd_loss
+from mmdlib.objectives import data_u_statistic, mle_loss, mmd_loss, one_sided_mmd_loss
 
 # Each training step t uses streams t * _STEP_STREAMS + k, k < _STEP_STREAMS.
 _STEP_STREAMS = 16
@@ -114,6 +114,7 @@ def train(
     record = set(steps)
     history = []
     diverged = torch.zeros(y.shape[0], dtype=torch.bool, device=y.device)
+    data_term = data_u_statistic(y, sigma2) if method.kind == "mmd" else None
 
     for t in range(method.iterations):
         stream = t * _STEP_STREAMS
@@ -128,7 +129,7 @@ def train(
                 critic_opt.step()
         source = CounterNoise(keys, stream, dtype)
         if method.kind == "mmd":
-            loss = mmd_loss(model, params, y, sigma2, n, source)
+            loss = mmd_loss(model, params, y, sigma2, n, source, data_term)
         elif method.kind == "osmmd":
             loss = one_sided_mmd_loss(model, params, y, sigma2)
         elif method.kind == "mle":
