@@ -4,7 +4,7 @@
 * :func:`one_sided_mmd_loss`: the same with the model side exact (n = infinity), from Lemma 4.
 * :func:`mle_loss`: the negative mean log-likelihood.
 
-The repeats are independent, so the gradient of ``loss.sum()`` with respect to a batched parameter holds
+The repeats are independent, so the gradient of ``loss.sum()`` with respect to a batched parameter contains
 each repeat's own gradient in its row.
 """
 
@@ -31,7 +31,7 @@ def mmd_loss(
         model: the model; params: its parameters with leading dimension R.
         y: data ``(R, m, d)``.
         sigma2: kernel variance in exp(-|x-y|^2/(2 sigma2)); float or ``(R,)``.
-        n: number of model samples per repeat (n >= 2), m times the fakes ratio in the paper's tables.
+        n: number of model samples per repeat (n >= 2), m times the fakes ratio of appendix Tables 2 to 5.
         source: noise source for the n samples.
         data_term: the data-only U-statistic ``(R,)`` from :func:`data_u_statistic`, which does not change
             during training; computed here when None.
@@ -70,8 +70,8 @@ def mmd2_unbiased_fast(
     """Eq. 21 like :func:`mmdlib.estimators.mmd2_unbiased`, with Gram matrices from matrix products.
 
     ``mmd2_unbiased`` forms all differences x_i - y_j, an ``(R, n, m, d)`` tensor, so that its second
-    derivatives stay exact; training needs first derivatives only, and matrix products are several times
-    faster. Both samples are centred at the data mean first, which keeps the expansion
+    derivatives stay exact. Training needs first derivatives only, so matrix products, several times
+    faster, do here. Both samples are centred at the data mean first, which keeps the expansion
     |x|^2 + |y|^2 - 2 x.y accurate in float32 for data far from the origin.
 
     Args:

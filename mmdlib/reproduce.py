@@ -4,8 +4,8 @@
 
 Repeats run in chunks, each chunk one batched program (:func:`mmdlib.experiments.runner.run_setting`).
 After every chunk the results file ``DIR/EXPERIMENT-SCALE.json`` is rewritten atomically, so an
-interrupted run (Ctrl-C, SIGTERM, even SIGKILL) keeps every finished chunk; running the same command again
-resumes after the last one. Invalid arguments print one error line and exit with status 2.
+interrupted run (Ctrl-C, SIGTERM, even SIGKILL) keeps every finished chunk. Running the same command
+again resumes after the last finished chunk. Invalid arguments print one error line and exit with status 2.
 """
 
 from __future__ import annotations
@@ -169,11 +169,13 @@ def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.experiment}-{args.scale}.json"
     data = _resume_or_fresh(path, args, spec)
+
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     pending = sum(r["repeats"] - r["finished"] for r in data["runs"])
     total = sum(r["repeats"] for r in data["runs"])
     signal.signal(signal.SIGTERM, _raise_interrupted)
     signal.signal(signal.SIGINT, _raise_interrupted)
+
     bar = tqdm(total=total, initial=total - pending, desc=f"{args.experiment} ({args.scale})", unit="repeat")
     try:
         for run_entry in data["runs"]:
@@ -199,6 +201,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     bar.close()
     results_io.save(path, data)
+
     print(f"wrote {path}")
     for row in results_io.success_table(data):
         low, high = row["wilson95"]

@@ -37,7 +37,8 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, argv):
         main(argv)
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "error:" in err
+    assert err.count("\n") == 1
+    assert "error:" in err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when CUDA is absent")
@@ -92,7 +93,9 @@ def test_interrupted_run_resumes_without_loss(tmp_path, signum):
 
     subprocess.run(_command(tmp_path), env=_env(), check=True, capture_output=True, timeout=120)
     resumed = load(path)
-    assert resumed["complete"] and _finished(path) == 8 and seen >= 3
+    assert resumed["complete"]
+    assert _finished(path) == 8
+    assert seen >= 3
     for old, new in zip(interrupted["runs"], resumed["runs"]):
         k = old["finished"]
         assert new["errors"][:k] == old["errors"]  # finished repeats are kept, not recomputed
