@@ -72,33 +72,41 @@ def _finished(path: Path) -> int:
     return sum(run["finished"] for run in data["runs"])
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
-def test_interrupted_run_resumes_without_loss(tmp_path, signum):
-    path = tmp_path / "mean-ci.json"
-    proc = subprocess.Popen(_command(tmp_path), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def _start_and_interrupt(out: Path, path: Path, at_least: int, signum: int) -> tuple[int, bytes]:
+    """Start the quick run, wait until ``at_least`` repeats are saved, send ``signum``; return (rc, stderr)."""
+    proc = subprocess.Popen(_command(out), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
-    while _finished(path) < 3 and proc.poll() is None and time.monotonic() < deadline:
+    while _finished(path) < at_least and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    seen = _finished(path)
-    if signum == signal.SIGTERM:
-        assert proc.returncode == 130
-        assert b"run the same command again to resume" in err
-    interrupted = load(path)
-    assert not interrupted["complete"]
-    assert sum(r["finished"] for r in interrupted["runs"]) >= 3
+    return proc.returncode, err
+
+
+@pytest.mark.slow
+def test_interrupted_run_resumes_without_loss(tmp_path):
+    path = tmp_path / "mean-ci.json"
+    returncode, err = _start_and_interrupt(tmp_path, path, 1, signal.SIGTERM)
+    assert returncode == 130
+    assert b"run the same command again to resume" in err
+    after_term = load(path)
+    assert not after_term["complete"]
+
+    # Resume, then kill the resumed run without warning once it has saved one more repeat.
+    done_after_term = _finished(path)
+    _start_and_interrupt(tmp_path, path, done_after_term + 1, signal.SIGKILL)
+    after_kill = load(path)
+    assert _finished(path) >= done_after_term + 1
+    for old, new in zip(after_term["runs"], after_kill["runs"]):
+        assert new["errors"][: old["finished"]] == old["errors"]
 
     subprocess.run(_command(tmp_path), env=_env(), check=True, capture_output=True, timeout=120)
     resumed = load(path)
     assert resumed["complete"]
     assert _finished(path) == 8
-    assert seen >= 3
-    for old, new in zip(interrupted["runs"], resumed["runs"]):
-        k = old["finished"]
-        assert new["errors"][:k] == old["errors"]  # finished repeats are kept, not recomputed
+    for old, new in zip(after_kill["runs"], resumed["runs"]):
+        assert new["errors"][: old["finished"]] == old["errors"]  # finished repeats are kept, not recomputed
         assert new["repeat_indices"] == [0, 1]
 
     # The resumed file equals an uninterrupted run, repeat by repeat.
