@@ -62,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--history-points", type=int, default=50, help="loss values kept per repeat (default 50)")
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="cap on training iterations of every method, for quick smoke runs")
+    parser.add_argument("--holdout", action="store_true",
+                        help="choose sigma2 of MMD and OSMMD per repeat by hold-out over powers of ten")
     parser.add_argument("--settings", nargs="+", default=None, metavar="LABEL",
                         help="run only these x-axis settings, by label (e.g. m=16); default: all")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
@@ -164,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_iterations is not None:
         capped = tuple(replace(m, iterations=min(m.iterations, args.max_iterations)) for m in spec.methods)
         spec = replace(spec, methods=capped)
+    if args.holdout:
+        methods = tuple(replace(m, holdout=True) if m.kind in ("mmd", "osmmd") else m for m in spec.methods)
+        spec = replace(spec, methods=methods)
     if args.settings is not None:
         spec = replace(spec, settings=tuple(s for s in spec.settings if s.label in args.settings))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,17 @@ def test_resume_with_other_settings_rejected(tmp_path, capsys):
     assert "field 'base_seed' differs" in capsys.readouterr().err
 
 
+def test_holdout_flag_records_chosen_sigma2(tmp_path):
+    args = ["covariance_eps", "--out", str(tmp_path), "--repeats", "2", "--max-iterations", "2",
+            "--settings", "eps=1", "--holdout"]
+    assert main(args) == 0
+    data = load(tmp_path / "covariance_eps-ci.json")
+    osmmd = next(run for run in data["runs"] if run["method"] == "OSMMD")
+    for sigma2 in osmmd["sigma2"]:
+        assert min(abs(sigma2 / g - 1) for g in (0.1, 1.0, 10.0, 100.0)) < 1e-6
+    assert data["spec"]["methods"][0]["holdout"] is True
+
+
 def _command(out: Path) -> list[str]:
     return [sys.executable, "-m", "mmdlib.reproduce", "mean", "--out", str(out), *QUICK]
 
