@@ -1,0 +1,85 @@
+"""Success criteria of section 4 and Wilson intervals for success rates.
+
+* Mean (section 4.1): |mu - mu*| / d < 0.02. For the symmetric mixture, mu and -mu give the same model,
+  so the error is min(|mu - mu*|, |mu + mu*|) / d.
+* Covariance (section 4.2): |a a^T - a* a*^T|_F / d <= gamma, with gamma = 0.05 for one Gaussian and 0.1 for
+  the mixture. The error does not change under a -> -a, the model's own symmetry.
+* Unmixing (eq. 23): d(A, A*) = min over permutations pi of sum_i |a_i - a*_pi(i)|^2, solved exactly by
+  ``scipy.optimize.linear_sum_assignment`` on the matrix of squared column distances.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import norm
+
+from mmdlib._validation import check_integer
+
+
+def mean_error(mu: torch.Tensor, mu_star: torch.Tensor) -> torch.Tensor:
+    """|mu - mu*| / d for ``(..., d)`` inputs; returns ``(...)``."""
+    return (mu - mu_star).pow(2).sum(-1).sqrt() / mu.shape[-1]
+
+
+def mixture_mean_error(mu: torch.Tensor, mu_star: torch.Tensor) -> torch.Tensor:
+    """min(|mu - mu*|, |mu + mu*|) / d, the mean error up to the mixture's sign symmetry."""
+    return torch.minimum(mean_error(mu, mu_star), mean_error(mu, -mu_star))
+
+
+def covariance_error(a: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
+    """|a a^T - a* a*^T|_F / d for ``(..., d)`` inputs, invariant to a -> -a; returns ``(...)``.
+
+    Uses |a a^T - b b^T|_F^2 = |a|^4 + |b|^4 - 2 (a.b)^2, exact and free of d x d matrices.
+    """
+    aa = a.pow(2).sum(-1)
+    bb = a_star.pow(2).sum(-1)
+    ab = (a * a_star).sum(-1)
+    return (aa.pow(2) + bb.pow(2) - 2 * ab.pow(2)).clamp_min(0).sqrt() / a.shape[-1]
+
+
+def unmixing_distance(A: torch.Tensor, A_star: torch.Tensor) -> torch.Tensor:
+    """d(A, A*) of eq. 23: min over column permutations of the summed squared column distances.
+
+    Args:
+        A, A_star: ``(..., d, r)``.
+
+    Returns:
+        ``(...)`` on A's device and dtype.
+    """
+    if A.shape != A_star.shape:
+        raise ValueError(f"A and A_star must have the same shape (..., d, r), got {tuple(A.shape)} and "
+                         f"{tuple(A_star.shape)}")
+    cost = (A.unsqueeze(-1) - A_star.unsqueeze(-2)).pow(2).sum(-3)  # (..., r, r): |a_i - a*_j|^2
+    flat = cost.detach().double().cpu().reshape(-1, *cost.shape[-2:]).numpy()
+    best = np.empty(flat.shape[0])
+    for i, c in enumerate(flat):  # one small assignment per repeat, done once after training
+        rows, cols = linear_sum_assignment(c)
+        best[i] = c[rows, cols].sum()
+    return torch.as_tensor(best, dtype=A.dtype, device=A.device).reshape(cost.shape[:-2])
+
+
+def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    With p = k/n and z the (1 + level)/2 normal quantile, the bounds are
+    (p + z^2/(2n) -+ z sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n).
+
+    Raises:
+        ValueError: if trials < 1 or successes is outside [0, trials].
+    """
+    check_integer("trials", trials, minimum=1)
+    check_integer("successes", successes, minimum=0)
+    if successes > trials:
+        raise ValueError(f"successes must be at most trials={trials}, got {successes}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level}")
+    z = float(norm.ppf(0.5 + level / 2))
+    p = successes / trials
+    denom = 1 + z * z / trials
+    center = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, center - half), min(1.0, center + half)
