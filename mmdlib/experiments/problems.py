@@ -22,6 +22,7 @@ from mmdlib.models import (
     Params,
     RankOneCovariance,
 )
+from mmdlib.unmixing import vca
 
 _TRUTH, _DATA, _INIT, _KNOWN = (SETUP_STREAM + k for k in range(4))
 
@@ -46,8 +47,6 @@ def _noise(keys: torch.Tensor, stream: int, dtype: torch.dtype) -> CounterNoise:
 
 
 def _vca_init(y: torch.Tensor, r: int, seeds: list[int]) -> torch.Tensor:
-    from mmdlib.unmixing import vca
-
     # NOTE: VCA runs once per repeat at set-up, a loop over repeats outside the batched training.
     inits = []
     for r_index, seed in enumerate(seeds):
