@@ -7,6 +7,7 @@ its kind is read off the eigenvalues of the Hessian.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable
 
@@ -141,12 +142,48 @@ def loss_derivatives(
     return values.detach(), grads.detach(), hessians.detach()
 
 
+def _cap_length(step: torch.Tensor, max_step: float) -> torch.Tensor:
+    length = step.norm(dim=-1, keepdim=True).clamp_min(1e-300)
+    return step * torch.clamp(max_step / length, max=1.0)
+
+
+def _newton(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    *,
+    tol: float,
+    max_iter: int,
+    max_step: float,
+    max_norm: float,
+    batched: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Newton's method on grad fn = 0 from every row of x (k, d), steps capped at max_step in length.
+
+    Every step is taken, so the iteration converges to maxima and saddles as readily as to minima.
+    Returns the final points and their gradient norms.
+    """
+    _, grad, hess = loss_derivatives(fn, x, batched=batched)
+    norm = grad.norm(dim=-1)
+    for _ in range(max_iter):
+        active = (norm > tol) & (x.norm(dim=-1) <= max_norm)  # escaped runs stop
+        if not bool(active.any()):
+            break
+        step = -torch.linalg.lstsq(hess, grad.unsqueeze(-1)).solution.squeeze(-1)  # least squares if singular
+        step = torch.where(active[:, None], _cap_length(step, max_step), torch.zeros_like(step))
+        x = x + step
+        _, grad, hess = loss_derivatives(fn, x, batched=batched)
+        norm = torch.where(torch.isfinite(grad.norm(dim=-1)), grad.norm(dim=-1), torch.full_like(norm, math.inf))
+    return x, norm
+
+
 def _levenberg_marquardt(
     fn: Callable[[torch.Tensor], torch.Tensor],
     x: torch.Tensor,
     *,
     tol: float,
     max_iter: int,
+    max_step: float,
+    max_norm: float,
     batched: bool,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Drive |grad fn|^2 to zero from every row of x (k, d). Returns the points and their gradient norms.
@@ -161,13 +198,13 @@ def _levenberg_marquardt(
     _, grad, hess = loss_derivatives(fn, x, batched=batched)
     norm = grad.norm(dim=-1)
     for _ in range(max_iter):
-        active = norm > tol
+        active = (norm > tol) & (x.norm(dim=-1) <= max_norm)  # escaped runs stop
         if not bool(active.any()):
             break
         scale = (hess @ hess).diagonal(dim1=-2, dim2=-1).mean(-1).clamp_min(1e-300)  # (k,)
         system = hess @ hess + (lam * scale)[:, None, None] * eye
         step = -torch.linalg.lstsq(system, (hess @ grad.unsqueeze(-1))).solution.squeeze(-1)
-        step = torch.where(active[:, None], step, torch.zeros_like(step))
+        step = torch.where(active[:, None], _cap_length(step, max_step), torch.zeros_like(step))
         trial = x + step
         _, trial_grad, trial_hess = loss_derivatives(fn, trial, batched=batched)
         trial_norm = trial_grad.norm(dim=-1)
@@ -177,7 +214,6 @@ def _levenberg_marquardt(
         hess = torch.where(better[:, None, None], trial_hess, hess)
         norm = torch.where(better, trial_norm, norm)
         lam = torch.where(better, (lam / 10.0).clamp_min(1e-12), torch.where(active, lam * 10.0, lam))
-        # A start whose damping exploded without progress sits at a non-zero minimum of |grad|^2.
         lam = lam.clamp_max(1e12)
     return x, norm
 
@@ -191,12 +227,16 @@ def find_stationary_points(
     merge_tol: float = 1e-5,
     eig_tol: float = 1e-6,
     max_norm: float | None = None,
+    max_step: float = 0.5,
     batched: bool = False,
 ) -> list[StationaryPoint]:
     """Find the stationary points of fn reachable from the given starts, without duplicates.
 
-    From each start, Levenberg-Marquardt iterations on the residual grad fn(x) (Jacobian = Hessian)
-    drive the gradient norm down. Runs that end with |grad fn| <= ``tol`` are stationary points. Those
+    Each start is run twice: by Newton's method on grad fn = 0, and by Levenberg-Marquardt iterations on
+    the residual grad fn (Jacobian = Hessian), which descend on |grad fn|^2. Newton's method reaches
+    saddles and maxima from farther away, and Levenberg-Marquardt rescues starts where Newton's method
+    wanders; both cap each step at ``max_step``. Runs that end with |grad fn| <= ``tol`` are
+    stationary points. Those
     within ``merge_tol`` of each other are merged, keeping the one with the smaller gradient norm, and
     each is classified by :func:`classify_eigenvalues` with tolerance ``eig_tol``. Runs that stall at
     a non-zero minimum of |grad fn|^2 (an inflection point, for instance) are dropped.
@@ -209,6 +249,7 @@ def find_stationary_points(
         max_iter: maximum Levenberg-Marquardt iterations per start.
         merge_tol: Euclidean distance below which two points are the same.
         eig_tol: absolute Hessian eigenvalue threshold below which an eigenvalue counts as zero.
+        max_step: largest step length of either method, in the units of x.
         max_norm: if given, points with |x| > max_norm are dropped. Losses with vanishing gradients
             far away (all MMD losses here) otherwise report flat far-field points.
         batched: whether fn takes all points ``(k, d)`` at once, row by row.
@@ -234,7 +275,14 @@ def find_stationary_points(
     if max_norm is not None:
         max_norm = float(check_positive("max_norm", max_norm))
 
-    x, norm = _levenberg_marquardt(fn, starts.detach().double(), tol=tol, max_iter=max_iter, batched=batched)
+    max_step = float(check_positive("max_step", max_step))
+    starts = starts.detach().double()
+    limit = math.inf if max_norm is None else max_norm
+    options = {"tol": tol, "max_iter": max_iter, "max_step": max_step, "max_norm": limit, "batched": batched}
+    x_newton, norm_newton = _newton(fn, starts, **options)
+    x_lm, norm_lm = _levenberg_marquardt(fn, starts, **options)
+    x = torch.cat([x_newton, x_lm])
+    norm = torch.cat([norm_newton, norm_lm])
     keep = norm <= tol
     if max_norm is not None:
         keep &= x.norm(dim=-1) <= max_norm
