@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -29,10 +30,9 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
-import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -41,6 +41,7 @@ import torch
 from mmdlib.closed_form import gaussian_rank_one
 from mmdlib.closed_form import rank_one as r1
 from mmdlib.estimators import mmd2_unbiased
+from mmdlib.display import print_source
 from mmdlib.landscape import count_kinds, find_stationary_points
 from mmdlib.plotting import plot_landscape_2d
 
@@ -119,18 +120,12 @@ F64 = torch.float64
 # The library implements exactly these lines:
 
 # %%
-def show_code(function):
-    """Print a function's source without its docstring."""
-    head, _, rest = inspect.getsource(function).partition('    """')
-    print(head + rest.partition('"""\n')[2])
-
-
 for function in (r1._gram_terms, r1.rank_one_loss, r1.rank_one_gradient, r1.rank_one_hessian):
-    show_code(function)
+    print_source(function)
 
 # %% [markdown]
 # The Gram route agrees with the library's general route (one $d \times d$ Cholesky factor per
-# expectation, {func}`gaussian_rank_one`) and with an unbiased Monte Carlo estimate from samples. The
+# expectation, `gaussian_rank_one`) and with an unbiased Monte Carlo estimate from samples. The
 # settings deliberately use $\|a^*\| \neq 1$ and $\sigma^2 \neq 1$, because the paper normalises
 # $a^* = e_1$ in its lemmas.
 
@@ -149,7 +144,7 @@ assert route_error < 1e-13
 
 # %%
 def sample_rank_one(a, eps, n, generator):
-    """n draws from N(0, a a^T + eps^2 I) as a z + eps w with z ~ N(0, 1), w ~ N(0, I)."""
+    """Draw n samples from N(0, a a^T + eps^2 I) as a z + eps w with z ~ N(0, 1), w ~ N(0, I)."""
     z = torch.randn(n, 1, generator=generator, dtype=F64)
     return z * a + eps * torch.randn(n, a.shape[0], generator=generator, dtype=F64)
 
@@ -278,11 +273,12 @@ eq8 = c * ((big_b + c) ** (1 / 3) - c ** (1 / 3)) / (2 * c ** (1 / 3) - (big_b +
 print(f"B = {big_b:.3f}, 7c = {7 * c:.3f}: ring exists = {r1.saddle_ring_exists(big_b, EPS, SIGMA2)}")
 print(f"ring radius^2 r = {stationary.saddle_radius2:.4f} (eq. 8 gives {eq8:.4f})")
 print(f"largest gradient norm at the {len(candidates)} predicted points: {gradient_there:.1e}")
-assert gradient_there < 1e-14 and abs(stationary.saddle_radius2 - eq8) < 1e-12
+assert gradient_there < 1e-14
+assert abs(stationary.saddle_radius2 - eq8) < 1e-12
 glue("thm2_saddle_radius2", stationary.saddle_radius2, display=False)
 
 # %% [markdown]
-# An independent search with {func}`find_stationary_points` (Newton and Levenberg-Marquardt runs from a
+# An independent search with `find_stationary_points` (Newton and Levenberg-Marquardt runs from a
 # grid of starts in $d = 2$) must find exactly these points, on both sides of the threshold $7c$.
 
 # %%
@@ -338,7 +334,8 @@ along_star = float(A_STAR @ hessian @ A_STAR) / big_b
 print(f"Hessian eigenvalues at a ring point: {[round(float(v), 5) for v in eigenvalues]}")
 print(f"curvature along a*: {along_star:.5f} (formula: {float(predicted_curvature):.5f})")
 assert abs(along_star - float(predicted_curvature)) < 1e-12
-assert along_star < 0 and float(eigenvalues[-1]) > 0
+assert along_star < 0
+assert float(eigenvalues[-1]) > 0
 glue("thm2_saddle_curvature", along_star, display=False)
 
 # %% [markdown]
@@ -362,7 +359,8 @@ for ratio_b in ratios.tolist():
     is_global = r1.zero_is_global_maximum(ratio_b * C_2D, EPS_2D, SIGMA2_2D)
     print(f"B/c = {ratio_b:4.1f}: MMD(0) = {at_zero:.4f}, MMD far away = {far_away:.4f}, "
           f"top Hessian eigenvalue at 0 = {top:.4f}, global max: {is_global}")
-    assert top < 0 and (at_zero >= far_away) == is_global
+    assert top < 0
+    assert (at_zero >= far_away) == is_global
 glue("thm2_global_max_threshold", 3, display=False)
 
 # %% [markdown]

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -28,10 +29,9 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
-import inspect
 import math
 
 import matplotlib.pyplot as plt
@@ -40,6 +40,7 @@ import torch
 from mmdlib.closed_form import mixture_mean
 from mmdlib.closed_form import symmetric_mixture as sm
 from mmdlib.estimators import mmd2_unbiased
+from mmdlib.display import print_source
 from mmdlib.landscape import count_kinds, find_stationary_points
 from mmdlib.plotting import plot_landscape_2d
 
@@ -97,14 +98,8 @@ F64 = torch.float64
 # $$
 
 # %%
-def show_code(function):
-    """Print a function's source without its docstring."""
-    head, _, rest = inspect.getsource(function).partition('    """')
-    print(head + rest.partition('"""\n')[2])
-
-
 for function in (sm.mixture_mean_gradient, sm.mixture_mean_hessian):
-    show_code(function)
+    print_source(function)
 
 # %% [markdown]
 # Eq. (14) typed out directly agrees with the library's mixture route (which sums Lemma 4 over
@@ -133,7 +128,7 @@ assert route_error < 1e-14
 
 # %%
 def sample_mixture(mu, cov, n, generator):
-    """n draws from 1/2 N(mu, cov) + 1/2 N(-mu, cov)."""
+    """Draw n samples from 1/2 N(mu, cov) + 1/2 N(-mu, cov)."""
     signs = torch.randint(0, 2, (n, 1), generator=generator).to(F64) * 2 - 1
     noise = torch.randn(n, mu.shape[0], generator=generator, dtype=F64) @ torch.linalg.cholesky(cov).T
     return signs * mu + noise
@@ -169,7 +164,8 @@ grads, hessians = autograd_derivatives(MU_STAR, COV, SIGMA2, at)
 gradient_error = float((sm.mixture_mean_gradient(at, MU_STAR, COV, SIGMA2) - grads).abs().max())
 hessian_error = float((sm.mixture_mean_hessian(at, MU_STAR, COV, SIGMA2) - hessians).abs().max())
 print(f"max error: gradient {gradient_error:.1e}, Hessian {hessian_error:.1e}")
-assert gradient_error < 1e-14 and hessian_error < 1e-14
+assert gradient_error < 1e-14
+assert hessian_error < 1e-14
 
 # %%
 EYE = torch.eye(2, dtype=F64)
@@ -233,11 +229,12 @@ grad_printed = float(sm.mixture_mean_gradient(printed_point, MU_STAR, EYE, SIGMA
 grad_corrected = float(sm.mixture_mean_gradient(corrected_point, MU_STAR, EYE, SIGMA2).norm())
 print(f"|grad| at the printed saddle (|mu| = |mu*|):            {grad_printed:.3g}")
 print(f"|grad| at the corrected saddle (|mu| = |mu*| / sqrt 3): {grad_corrected:.1e}")
-assert grad_printed > 1e-2 and grad_corrected < 1e-15
+assert grad_printed > 1e-2
+assert grad_corrected < 1e-15
 glue("thm3_printed_saddle_grad", grad_printed, display=False)
 
 # %% [markdown]
-# An independent search with {func}`find_stationary_points` from a grid of starts finds the same set,
+# An independent search with `find_stationary_points` from a grid of starts finds the same set,
 # for $\Sigma = I$ and for the anisotropic $\Sigma$ (where the conditions use the metric $A$):
 
 # %%
@@ -319,7 +316,8 @@ for name, cov in COVS.items():
     print(f"{name}: eigenvalues {[round(float(v), 5) for v in eigenvalues]}, "
           f"mu*^T H mu* = {float(MU_STAR @ hessian @ MU_STAR):.4f}")
     assert float((collapsed - hessian).abs().max()) < 1e-15
-    assert float(eigenvalues[0]) < 0 < float(eigenvalues[1]) and float(MU_STAR @ hessian @ MU_STAR) < 0
+    assert float(eigenvalues[0]) < 0 < float(eigenvalues[1])
+    assert float(MU_STAR @ hessian @ MU_STAR) < 0
 
 # %% [markdown]
 # ## Is $\mu = 0$ a global maximum?
@@ -339,7 +337,8 @@ for u in [0.5, 2.0, 2.7, 2.85, 4.0, 10.0]:
     is_global = sm.zero_is_global_maximum(star, EYE, SIGMA2)
     print(f"u = {u:5.2f}: MMD(0) = {at_zero:.4f}, far away = {far_away:.4f}, top eigenvalue at 0 = {top:.4f}, "
           f"global max: {is_global}")
-    assert top < 0 and (at_zero >= far_away) == is_global == (u >= 4 * math.log(2))
+    assert top < 0
+    assert (at_zero >= far_away) == is_global == (u >= 4 * math.log(2))
 glue("thm3_global_max_threshold", 4 * math.log(2), display=False)
 
 # %% [markdown]
@@ -451,7 +450,8 @@ assert len(middle) == 1
 mu_flat, slope_flat = float(fine[middle[0], 0]), float(first[middle[0]])
 print(f"flat inflection at mu = {mu_flat:.2f}: |derivative| = {abs(slope_flat):.2e}, "
       f"{abs(slope_flat) / float(first.abs().max()):.1e} of the largest slope")
-assert abs(mu_flat - 8.5) < 0.2 and slope_flat != 0.0
+assert abs(mu_flat - 8.5) < 0.2
+assert slope_flat != 0.0
 glue("thm3_fig3_inflection_mu", mu_flat, display=False)
 glue("thm3_fig3_inflection_slope", abs(slope_flat), display=False)
 
@@ -490,7 +490,7 @@ circle = torch.stack([angles.cos(), angles.sin()], dim=-1)
 
 
 def level_set(cov, level):
-    """Points with mu^T A mu = level, A = (2 cov + sigma2 I)^(-1)."""
+    """Return points on the ellipse mu^T A mu = level, A = (2 cov + sigma2 I)^(-1)."""
     metric_here, _ = sm.mixture_metric(cov, SIGMA2)
     scale = torch.sqrt(level / ((circle @ metric_here) * circle).sum(-1))
     return circle * scale[:, None]

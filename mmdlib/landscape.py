@@ -1,8 +1,8 @@
 """Numerical landscape analysis: every stationary point of a smooth loss, with its Hessian spectrum and kind.
 
-The chapters use these routines to check the paper's claims about stationary sets independently of the
-closed-form derivations: a point is reported only if its gradient norm is driven below a tolerance, and
-its kind is read off the eigenvalues of the Hessian.
+The chapters use these routines to check claims about stationary sets independently of closed-form
+derivations. A point is reported only if its gradient norm is driven below a tolerance, and its kind is
+read off the eigenvalues of the Hessian.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ def classify_eigenvalues(eigenvalues: torch.Tensor, eig_tol: float) -> str:
     """Name the kind of a stationary point from its Hessian eigenvalues.
 
     An eigenvalue counts as zero when its absolute value is at most ``eig_tol``. The point is a
-    ``minimum`` if all eigenvalues exceed ``eig_tol``, a ``maximum`` if all are below ``-eig_tol``, a
-    ``strict saddle`` if at least one is below ``-eig_tol`` and one above ``eig_tol`` (zero eigenvalues
-    along a manifold of saddles are allowed), and ``degenerate`` otherwise, where second-order
-    information cannot decide.
+    ``minimum`` if all eigenvalues exceed ``eig_tol`` and a ``maximum`` if all are below ``-eig_tol``.
+    It is a ``strict saddle`` if at least one is below ``-eig_tol`` and one above ``eig_tol``, which
+    allows zero eigenvalues along a manifold of saddles. Otherwise it is ``degenerate``, because
+    second-order information cannot decide.
     """
     has_negative = bool((eigenvalues < -eig_tol).any())
     has_positive = bool((eigenvalues > eig_tol).any())

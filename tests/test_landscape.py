@@ -92,7 +92,8 @@ def test_batched_matches_pointwise_on_rank_one_loss():
     pointwise = find_stationary_points(loss, starts[:6], max_norm=10.0)
     for point in pointwise:
         match = [p for p in batched if float((p.x - point.x).norm()) < 1e-6]
-        assert len(match) == 1 and match[0].kind == point.kind
+        assert len(match) == 1
+        assert match[0].kind == point.kind
     assert count_kinds(batched) == {"minimum": 2, "strict saddle": 2, "maximum": 1, "degenerate": 0}
 
 

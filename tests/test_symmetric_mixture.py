@@ -57,7 +57,8 @@ def test_saddles_at_one_third(name):
     quad = ((found.saddles @ metric) * found.saddles).sum(-1)
     torch.testing.assert_close(quad, torch.full((2,), u / 3, dtype=torch.float64))
     eigenvalues = torch.linalg.eigvalsh(sm.mixture_mean_hessian(found.saddles, MU_STAR, cov, sigma2))
-    assert bool((eigenvalues[:, 0] < 0).all()) and bool((eigenvalues[:, 1] > 0).all())
+    assert bool((eigenvalues[:, 0] < 0).all())
+    assert bool((eigenvalues[:, 1] > 0).all())
 
 
 def test_printed_saddle_location_not_stationary():

@@ -1,5 +1,7 @@
 """Theorem 2 in closed form: gradient, Hessian and stationary set of the rank-one covariance loss.
 
+Theorem, lemma and equation numbers refer to Alon, Globerson and Wiesel, On the Optimization Landscape of Maximum Mean Discrepancy (arXiv 2110.13452).
+
 Model P_a = N(0, a a^T + eps^2 I), truth P_{a*}, kernel exp(-|x - y|^2 / (2 sigma2)). Write
 c = 2 eps^2 + sigma2, K = (sigma2 / c)^(d/2), B = |a*|^2, and use the Gram-matrix form of Lemma 4,
 det(c I + U U^T) = c^d det(I_2 + U^T U / c) for U = [a, a*]:
@@ -13,8 +15,8 @@ Derivatives, with M = (c + B) I - a* a*^T (so grad D = 2 M a / c^2):
     grad = (2 K / c^2) [ -c p^(-3/2) a + D^(-3/2) M a ],
     hess = (2 K / c^2) [ -c p^(-3/2) I + 6 p^(-5/2) a a^T + D^(-3/2) M - 3 c^(-2) D^(-5/2) (M a)(M a)^T ].
 
-The functions ``lemma5_gradient_as_printed`` and ``lemma6_hessian_as_printed`` transcribe the paper's
-formulas unchanged, for the chapter that compares them with these.
+``lemma5_gradient_as_printed`` and ``lemma6_hessian_as_printed`` transcribe that paper's Lemmas 5 and 6
+unchanged, so that they can be compared with the corrected forms.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def rank_one_hessian(a: torch.Tensor, a_star: torch.Tensor, eps: float, sigma2: 
 
 
 def lemma5_gradient_as_printed(a: torch.Tensor, a_star: torch.Tensor, eps: float, sigma2: float) -> torch.Tensor:
-    """The paper's Lemma 5 (eq. 33) exactly as printed; it assumes |a*| = 1 without saying so.
+    """Evaluate Lemma 5 (eq. 33) exactly as printed, which is right only for |a*| = 1.
 
     -2 |2/sigma2 (a a^T + eps^2 I) + I|^(-3/2) sigma2^(-d) c^(d-1) a
     + 2 |1/sigma2 (a a^T + a* a*^T + 2 eps^2 I) + I|^(-3/2) sigma2^(-d) (1 + c) c^(d-1) (a* a*^T + c I)^(-1) a.
@@ -143,7 +145,7 @@ def lemma5_gradient_as_printed(a: torch.Tensor, a_star: torch.Tensor, eps: float
 
 
 def lemma6_hessian_as_printed(a: torch.Tensor, a_star: torch.Tensor, eps: float, sigma2: float) -> torch.Tensor:
-    """The paper's Lemma 6 exactly as printed (determinants without the 1/sigma2 factors).
+    """Evaluate Lemma 6 exactly as printed (determinants without the 1/sigma2 factors).
 
     2 sigma^(-d) c^(d-1) |2 a a^T + c I|^(-3/2) (6 c^(d-1) |2 a a^T + c I|^(-1) a a^T - I)
     + 2 sigma^(-d) c^(d-1) (1 + c) |a a^T + a* a*^T + c I|^(-3/2)
@@ -166,7 +168,7 @@ def lemma6_hessian_as_printed(a: torch.Tensor, a_star: torch.Tensor, eps: float,
 
 
 def saddle_ring_exists(a_star_norm2: float, eps: float, sigma2: float) -> bool:
-    """Whether the ring of saddles {a : a^T a* = 0, |a|^2 = r} of Theorem 2 exists (needs d >= 2).
+    """Return whether the ring of saddles {a : a^T a* = 0, |a|^2 = r} of Theorem 2 exists (needs d >= 2).
 
     Stationarity on a* 's orthogonal complement reads (c + r)^3 (c + B) = c (c + 2 r)^3 with B = |a*|^2,
     which has a root r > 0 exactly when 2 c^(1/3) > (c + B)^(1/3), that is B < 7 c = 7 (2 eps^2 + sigma2).
@@ -191,7 +193,7 @@ def saddle_radius2(a_star_norm2: float, eps: float, sigma2: float) -> float:
 
 
 def zero_is_global_maximum(a_star_norm2: float, eps: float, sigma2: float) -> bool:
-    """Whether a = 0 is a global maximum of the Theorem 2 loss.
+    """Return whether a = 0 is a global maximum of the Theorem 2 loss.
 
     a = 0 is always a strict local maximum. As |a| grows the loss tends to K (1 + 2B/c)^(-1/2) from any
     direction, and MMD^2(0) minus that limit is K (1 - 2 (1 + B/c)^(-1/2)). With no other maxima, a = 0
@@ -203,17 +205,18 @@ def zero_is_global_maximum(a_star_norm2: float, eps: float, sigma2: float) -> bo
 
 
 def limit_at_infinity(a_star_norm2: float, eps: float, sigma2: float, d: int) -> float:
-    """Limit of the Theorem 2 loss as |a| -> infinity in any direction: (sigma2/c)^(d/2) (1 + 2B/c)^(-1/2)."""
+    """Return the limit of the Theorem 2 loss as |a| -> infinity in any direction: (sigma2/c)^(d/2) (1 + 2B/c)^(-1/2)."""
     big_b = float(check_nonnegative("a_star_norm2", a_star_norm2))
     c = 2.0 * float(check_nonnegative("eps", eps)) ** 2 + float(check_sigma2(sigma2))
     return (float(sigma2) / c) ** (d / 2) / math.sqrt(1.0 + 2.0 * big_b / c)
 
 
 def hessian_norm_bound(a_star_norm2: float, eps: float, sigma2: float, d: int) -> float:
-    """An explicit bound on the spectral norm of the Hessian over all a (a constant for Lemma 7).
+    """Compute a bound on the Hessian's spectral norm that holds for every a (a constant for Lemma 7).
 
-    ||hess|| <= 2 K / c [3 + 3 (1 + B/c)^(1/2)], from |6 p^(-1) r/c ... | terms bounded one by one with
-    p >= 1 and D >= 1 + (|a|^2 + B)/c.
+    ||hess|| <= 2 K / c [3 + 3 (1 + B/c)^(1/2)]. The first term's bracket has eigenvalues -1 and
+    6 r / (c + 2 r) - 1, both at most 2 in size, and p >= 1. The second term uses D >= 1 + (|a|^2 + B)/c
+    and ||(a* a*^T + c I)^(-1)|| = 1/c.
     """
     big_b = float(check_nonnegative("a_star_norm2", a_star_norm2))
     c = 2.0 * float(check_nonnegative("eps", eps)) ** 2 + float(check_sigma2(sigma2))
@@ -247,7 +250,7 @@ def _orthogonal_complement(v: torch.Tensor) -> torch.Tensor:
 
 
 def rank_one_stationary_set(a_star: torch.Tensor, eps: float, sigma2: float) -> RankOneStationarySet:
-    """The complete stationary set of the Theorem 2 loss (eq. 8), with the ring's existence condition.
+    """Compute the complete stationary set of the Theorem 2 loss (eq. 8), with the ring's existence condition.
 
     The gradient vanishes iff a = 0 or a is an eigenvector of M = (c + B) I - a* a*^T with the matching
     eigenvalue condition: a = t a* needs t^2 = 1, and a orthogonal to a* needs |a|^2 = saddle_radius2.

@@ -1,5 +1,7 @@
 """Theorem 3 in closed form: gradient, Hessian and stationary set of the symmetric two-component mixture loss.
 
+Theorem, lemma and equation numbers refer to Alon, Globerson and Wiesel, On the Optimization Landscape of Maximum Mean Discrepancy (arXiv 2110.13452).
+
 Model 1/2 N(mu, Sigma) + 1/2 N(-mu, Sigma), truth the same with mu*, kernel exp(-|x - y|^2 / (2 sigma2)).
 With A = (2 Sigma + sigma2 I)^(-1), C = det(I + 2 Sigma / sigma2)^(-1/2) and q(v) = v^T A v (eq. 14):
 
@@ -44,7 +46,7 @@ def _inputs(
 
 
 def mixture_metric(cov: torch.Tensor, sigma2: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """The metric A = (2 Sigma + sigma2 I)^(-1) and the constant C = det(I + 2 Sigma / sigma2)^(-1/2) of eq. 14.
+    """Compute the metric A = (2 Sigma + sigma2 I)^(-1) and the constant C = det(I + 2 Sigma / sigma2)^(-1/2) of eq. 14.
 
     Computed from one Cholesky factor L L^T = 2 Sigma + sigma2 I (no general solve or det).
 
@@ -117,7 +119,7 @@ def mixture_mean_hessian(
 
 
 def eq28_hessian_as_printed(mu: torch.Tensor, mu_star: torch.Tensor, sigma2: float) -> torch.Tensor:
-    """The paper's eq. 28 exactly as printed, for Sigma = I and c = 2 + sigma2 (no factor C).
+    """Evaluate eq. 28 exactly as printed, for Sigma = I and c = 2 + sigma2 (no factor C).
 
     e_- c^(-1) I - e_- c^(-2) d_- d_-^T + e_+ c^(-1) I - e_+ c^(-2) d_+ d_+^T - 2 e_2 c^(-1) I + 8 e_2 c^(-2) mu mu^T.
     """
@@ -133,10 +135,10 @@ def eq28_hessian_as_printed(mu: torch.Tensor, mu_star: torch.Tensor, sigma2: flo
 
 
 def eq47_hessian_as_printed(mu: torch.Tensor, mu_star: torch.Tensor, sigma2: float) -> torch.Tensor:
-    """The paper's eq. 47 (proof of Lemma 8) exactly as printed, for Sigma = I and c = 2 + sigma2.
+    """Evaluate eq. 47 (proof of Lemma 8) exactly as printed, for Sigma = I and c = 2 + sigma2.
 
     e_- (I - c^(-1) |d_-|^2 d_- d_-^T) + e_+ (I - c^(-1) |d_+| d_+ d_+^T) - 2 e_2 (I - 2 c^(-1) |2 mu| mu mu^T).
-    The paper states it up to a positive factor; the correct bracket has no norms in front of the outer
+    The proof states it up to a positive factor. The correct bracket has no norms in front of the outer
     products (and 4 c^(-1) in the last term), see :func:`mixture_mean_hessian`.
     """
     mu, mu_star = check_vector("mu", mu), check_vector("mu_star", mu_star)
@@ -161,7 +163,7 @@ def scaled_truth_norm2(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: float) 
 
 
 def zero_is_global_maximum(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: float) -> bool:
-    """Whether mu = 0 is a global maximum of the Theorem 3 loss.
+    """Return whether mu = 0 is a global maximum of the Theorem 3 loss.
 
     mu = 0 is always a strict local maximum. Far away the loss tends to C (1 + e^(-2u)/2), and
     MMD^2(0) minus that limit is C (1/2 - 2 e^(-u/2)), so mu = 0 is global exactly when u >= 4 ln 2,
@@ -171,14 +173,14 @@ def zero_is_global_maximum(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: flo
 
 
 def limit_at_infinity(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: float) -> float:
-    """Limit of the Theorem 3 loss as |mu| -> infinity: C (1 + e^(-2u) / 2)."""
+    """Return the limit of the Theorem 3 loss as |mu| -> infinity: C (1 + e^(-2u) / 2)."""
     u = scaled_truth_norm2(mu_star, cov, sigma2)
     _, constant = mixture_metric(cov, sigma2)
     return float(constant) * (1.0 + 0.5 * math.exp(-2.0 * u))
 
 
 def hessian_norm_bound(cov: torch.Tensor, sigma2: float) -> float:
-    """A bound on the Hessian's spectral norm over all mu (a constant for Lemma 8): 8 e^(-1/2) C ||A||_2.
+    """Compute a bound on the Hessian's spectral norm over all mu (a constant for Lemma 8): 8 e^(-1/2) C ||A||_2.
 
     Each of the three terms has the form e^(-y/2) (v^T A v - (w^T A v)^2) with y = w^T A w, bounded by
     ||A|| e^(-y/2) (1 + y) <= 2 e^(-1/2) ||A||, and the last term carries the factor 2.
@@ -194,7 +196,7 @@ class MixtureStationarySet:
     Attributes:
         maximum: mu = 0, ``(d,)``; always a strict local maximum.
         minima: mu* and -mu*, ``(2, d)``; global minima with loss 0.
-        saddle_quad: the value of mu^T A mu on the saddle set, u / 3 (the paper prints u).
+        saddle_quad: the value of mu^T A mu on the saddle set, u / 3 (eq. 15 prints u).
         saddles: points of the saddle set {mu^T A mu* = 0, mu^T A mu = u / 3}: plus and minus one point
             per basis vector of the A-orthogonal complement of mu*, ``(2 (d - 1), d)`` (all of it for d = 2).
     """
@@ -206,7 +208,7 @@ class MixtureStationarySet:
 
 
 def mixture_stationary_set(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: float) -> MixtureStationarySet:
-    """The stationary set of the Theorem 3 loss (the corrected eq. 15).
+    """Compute the stationary set of the Theorem 3 loss (the corrected eq. 15).
 
     In nu = A^(1/2) mu the gradient is e_- (nu - nu*) + e_+ (nu + nu*) - 2 e_2 nu. If nu is not parallel
     to nu*, both coefficients vanish: e_- = e_+ forces nu^T nu* = 0, then e_- = e_2 gives
@@ -244,7 +246,7 @@ def mixture_stationary_set(mu_star: torch.Tensor, cov: torch.Tensor, sigma2: flo
 
 
 def radial_derivative_profile(t: torch.Tensor, u: float) -> torch.Tensor:
-    """The derivative of eq. 17 along mu = t mu*, in the scaled form of the isotropic case with c = 1.
+    """Evaluate the derivative of eq. 17 along mu = t mu*, in the scaled form of the isotropic case with c = 1.
 
     g(t) = (t - 1) e^(-u (t - 1)^2 / 2) + (t + 1) e^(-u (t + 1)^2 / 2) - 2 t e^(-2 u t^2), which has the
     sign of d/dt MMD^2(t mu*) (the positive factor C u is dropped).
