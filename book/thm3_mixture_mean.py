@@ -41,7 +41,7 @@ from mmdlib.closed_form import mixture_mean
 from mmdlib.closed_form import symmetric_mixture as sm
 from mmdlib.estimators import mmd2_unbiased
 from mmdlib.display import print_source
-from mmdlib.landscape import count_kinds, find_stationary_points
+from mmdlib.landscape import count_kinds, find_local_minima, find_stationary_points
 from mmdlib.plotting import plot_landscape_2d
 
 try:
@@ -299,6 +299,19 @@ print(f"max |C * eq. 20 - Hessian| at the printed point: {eq20_error:.1e}")
 assert eq20_error < 1e-15
 
 # %% [markdown]
+# Eqs. (30) and (31) compute $\mu^{*\top}H\mu^*$ at the printed points and show it is negative. The
+# algebra is right (with $C$ restored) and so is the sign, but the points are not stationary, so this
+# does not yet say anything about saddles; the next cell does that at the true saddles.
+
+# %%
+x_star = m2 / c_iso
+eq31 = 2 * math.exp(-x_star) * (1 - math.exp(-x_star) - x_star) * x_star
+quadratic = float(MU_STAR @ sm.mixture_mean_hessian(printed_point, MU_STAR, EYE, SIGMA2) @ MU_STAR)
+print(f"mu*^T H mu* at the printed point: {quadratic:.5f}; C * eq. 31: {float(constant_iso) * eq31:.5f}")
+assert abs(quadratic - float(constant_iso) * eq31) < 1e-14
+assert quadratic < 0
+
+# %% [markdown]
 # At a true saddle $e_- = e_+ = e_2 =: e$, and the Hessian collapses to
 # $C e\left[6A\mu\mu^\top A - 2A\mu^*\mu^{*\top}A\right]$: negative along $\mu^*$ (eigenvalue
 # $-2Ceq(\mu^*)$ in the metric $A$), positive along $\mu$, and zero along the rest of the ring (for
@@ -423,6 +436,25 @@ glue("thm3_hessian_bound", bound, display=False)
 # the factor $C/c$), with no norms in front of the outer products. Eq. (49) bounds $|a|(a^\top v)^2$ by
 # $|a|^5$, which fails for $|a| < 1$. A correct constant is $8e^{-1/2}C\|A\|_2$.
 # ```
+
+# %% [markdown]
+# ## Gradient descent from random starts
+#
+# Plain gradient descent with step $1/L$ ($L$ the bound above, anisotropic $\Sigma$) from 300 random
+# starts should end at $\pm\mu^*$ and never at a saddle.
+
+# %%
+generator = torch.Generator().manual_seed(SEED + 2)
+starts = torch.randn(300, 2, generator=generator, dtype=F64) * 2
+step = 1 / sm.hessian_norm_bound(COV, SIGMA2)
+ends, end_gradients = find_local_minima(lambda mu: mixture_mean(mu, MU_STAR, COV, SIGMA2), starts,
+                                        step=step, max_iter=4000, tol=1e-8, batched=True)
+to_truth = torch.minimum((ends - MU_STAR).norm(dim=-1), (ends + MU_STAR).norm(dim=-1))
+reached = int((to_truth < 1e-6).sum())
+print(f"{reached} of {len(starts)} runs end within 1e-6 of +mu* or -mu*; "
+      f"largest final gradient norm {float(end_gradients.max()):.1e}")
+assert reached == len(starts)
+glue("thm3_descent_success", reached / len(starts), display=False)
 
 # %% [markdown]
 # ## Figure 3 of the paper

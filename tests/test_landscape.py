@@ -8,7 +8,13 @@ import pytest
 import torch
 
 from mmdlib.closed_form import gaussian_rank_one, mixture_mean
-from mmdlib.landscape import classify_eigenvalues, count_kinds, find_stationary_points, loss_derivatives
+from mmdlib.landscape import (
+    classify_eigenvalues,
+    count_kinds,
+    find_local_minima,
+    find_stationary_points,
+    loss_derivatives,
+)
 
 
 def _starts(k: int, low: float, high: float, seed: int = 0) -> torch.Tensor:
@@ -147,3 +153,24 @@ def test_non_tensor_output_raises():
 def test_nonpositive_tolerance_raises():
     with pytest.raises(ValueError, match="tol must be positive"):
         find_stationary_points(double_well, torch.zeros(1, 2, dtype=torch.float64), tol=0.0)
+
+
+def test_descent_reaches_double_well_minima():
+    starts = torch.tensor([[0.5, 0.8], [-0.3, -1.0], [2.0, 0.5]], dtype=torch.float64)
+    x, grad_norm = find_local_minima(double_well, starts, step=0.05, max_iter=3000, tol=1e-10)
+    expected = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
+    torch.testing.assert_close(x, expected, atol=1e-9, rtol=0)
+    assert bool((grad_norm <= 1e-10).all())
+
+
+def test_descent_batched_matches_pointwise():
+    starts = torch.tensor([[0.5, 0.8], [-0.3, -1.0]], dtype=torch.float64)
+    batched, _ = find_local_minima(lambda x: x[:, 0] ** 4 - 2 * x[:, 0] ** 2 + x[:, 1] ** 2, starts, step=0.05,
+                                   max_iter=50, batched=True)
+    pointwise, _ = find_local_minima(double_well, starts, step=0.05, max_iter=50)
+    torch.testing.assert_close(batched, pointwise)
+
+
+def test_descent_nonpositive_step_raises():
+    with pytest.raises(ValueError, match="step must be positive"):
+        find_local_minima(double_well, torch.zeros(1, 2, dtype=torch.float64), step=0.0)
