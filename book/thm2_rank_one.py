@@ -69,9 +69,11 @@ F64 = torch.float64
 # $P_{a^*}$. Then
 #
 # $$
-# \MMD(a^*, a) = \left|\tfrac{1}{\sigma^2}(2aa^\top + 2\varepsilon^2 I) + I\right|^{-1/2}
-# + \left|\tfrac{1}{\sigma^2}(2a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-1/2}
-# - 2\left|\tfrac{1}{\sigma^2}(aa^\top + a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-1/2} \quad (7)
+# \begin{aligned}
+# \MMD(a^*, a) = {} & \left|\tfrac{1}{\sigma^2}(2aa^\top + 2\varepsilon^2 I) + I\right|^{-1/2}
+# + \left|\tfrac{1}{\sigma^2}(2a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-1/2} \\
+# & - 2\left|\tfrac{1}{\sigma^2}(aa^\top + a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-1/2} \qquad (7)
+# \end{aligned}
 # $$
 #
 # has global minima at $\pm a^*$, a maximum at $a = 0$, and (if the radius exists) further stationary
@@ -113,8 +115,10 @@ F64 = torch.float64
 # $$
 #
 # $$
-# \nabla^2 \MMD(a) = \frac{2K}{c^2}\left[-c\,p^{-3/2} I + 6p^{-5/2} aa^\top + D^{-3/2} M
-# - \frac{3}{c^2} D^{-5/2} (Ma)(Ma)^\top\right].
+# \begin{aligned}
+# \nabla^2 \MMD(a) = \frac{2K}{c^2}\Big[ & -c\,p^{-3/2} I + 6p^{-5/2} aa^\top \\
+# & + D^{-3/2} M - \frac{3}{c^2} D^{-5/2} (Ma)(Ma)^\top\Big].
+# \end{aligned}
 # $$
 #
 # The library implements exactly these lines:
@@ -141,6 +145,20 @@ route_error = float((gram - cholesky).abs().max())
 print(f"|a*|^2 = {float(A_STAR.pow(2).sum()):.2f}, sigma2 = {SIGMA2}, eps = {EPS}")
 print(f"max |Gram route - Cholesky route| over 200 points: {route_error:.1e}")
 assert route_error < 1e-13
+
+# %%
+def eq7(a, a_star, eps, sigma2):
+    """Eq. (7) typed out literally, with log-determinants of the three d x d matrices."""
+    eye = torch.eye(a.shape[-1], dtype=F64)
+    outer = lambda v: v.unsqueeze(-1) * v.unsqueeze(-2)  # noqa: E731
+    term = lambda m: torch.exp(-0.5 * torch.linalg.slogdet(m / sigma2 + eye)[1])  # noqa: E731
+    return (term(2 * outer(a) + 2 * eps**2 * eye) + term(2 * outer(a_star) + 2 * eps**2 * eye)
+            - 2 * term(outer(a) + outer(a_star) + 2 * eps**2 * eye))
+
+
+eq7_error = float((eq7(points, A_STAR, EPS, SIGMA2) - gram).abs().max())
+print(f"max |eq. 7 as printed - Gram route|: {eq7_error:.1e}")
+assert eq7_error < 1e-13
 
 # %%
 def sample_rank_one(a, eps, n, generator):
@@ -203,23 +221,25 @@ assert printed > 0.1, "the printed Lemma 5 should fail for |a*| != 1"
 # For a general truth the factor is $\|a^*\|^2 + 2\varepsilon^2 + \sigma^2$:
 #
 # $$
-# \nabla\MMD = -2\left|\tfrac{2}{\sigma^2}(aa^\top + \varepsilon^2 I) + I\right|^{-3/2}\sigma^{-2d} c^{d-1} a
-# + 2\left|\tfrac{1}{\sigma^2}(aa^\top + a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-3/2}\sigma^{-2d}
-# (\|a^*\|^2 + c)\,c^{d-1}(a^*a^{*\top} + cI)^{-1} a .
+# \begin{aligned}
+# \nabla\MMD = {} & -2\left|\tfrac{2}{\sigma^2}(aa^\top + \varepsilon^2 I) + I\right|^{-3/2}\sigma^{-2d} c^{d-1} a \\
+# & + 2\left|\tfrac{1}{\sigma^2}(aa^\top + a^*a^{*\top} + 2\varepsilon^2 I) + I\right|^{-3/2} \\
+# & \quad \cdot \sigma^{-2d} (\|a^*\|^2 + c)\,c^{d-1}(a^*a^{*\top} + cI)^{-1} a .
+# \end{aligned}
 # $$
 #
-# With $\|a^*\|^2 = 3.14$ the printed version is off by {glue:text}`thm2_lemma5_printed_error:.2f` of the
-# gradient's largest entry; with $\|a^*\| = 1$ it agrees to rounding error.
+# With $\|a^*\|^2 = 3.14$ the printed version's largest error is {glue:text}`thm2_lemma5_printed_error:.2f`
+# times the gradient's largest entry; with $\|a^*\| = 1$ it agrees to rounding error.
 # ```
 
 # %% [markdown]
 # ## The Hessian: Lemma 6
 #
 # Lemma 6 writes its determinants without the $1/\sigma^2$ factors, as $|2aa^\top + cI|$ and
-# $|aa^\top + a^*a^{*\top} + cI|$, and puts $2\sigma^{-d}$ in front. Removing $\sigma^{-2}$ from a
-# $d \times d$ determinant raised to the power $-3/2$ multiplies it by $\sigma^{-3d}$, so the correct
-# prefactor is $2\sigma^{d}$: the printed Hessian is too small by the factor $\sigma^{2d}$, besides
-# inheriting the $(1 + c)$ of Lemma 5.
+# $|aa^\top + a^*a^{*\top} + cI|$, and puts $2\sigma^{-d}$ in front. Pulling $\sigma^{-2}$ out of a
+# $d \times d$ determinant raised to the power $-3/2$ leaves the factor $\sigma^{3d}$, which together with
+# Lemma 5's $\sigma^{-2d}$ gives the prefactor $2\sigma^{d}$. The printed Hessian is therefore too small by
+# the factor $\sigma^{2d}$, besides inheriting the $(1 + c)$ of Lemma 5.
 
 # %%
 hessian_reference = autograd_hessians(A_STAR, EPS, SIGMA2, at)

@@ -65,8 +65,11 @@ F64 = torch.float64
 # $\mu^* \ne 0$ and known $\Sigma$. Then, with $A = (2\Sigma + \sigma^2 I)^{-1}$ and $q(v) = v^\top A v$,
 #
 # $$
+# \begin{aligned}
 # \MMD(P_{\mu^*}, P_\mu) = \frac12 \frac{\sigma^d}{\sqrt{|2\Sigma + \sigma^2 I|}}
-# \left[e^{-\frac12 q(2\mu)} + 1 + e^{-\frac12 q(2\mu^*)} + 1 - 2e^{-\frac12 q(\mu - \mu^*)} - 2e^{-\frac12 q(\mu + \mu^*)}\right] \quad (14)
+# \Big[ & e^{-\frac12 q(2\mu)} + 1 + e^{-\frac12 q(2\mu^*)} + 1 \\
+# & - 2e^{-\frac12 q(\mu - \mu^*)} - 2e^{-\frac12 q(\mu + \mu^*)}\Big] \qquad (14)
+# \end{aligned}
 # $$
 #
 # has global minima at $\pm\mu^*$, a global maximum at $0$, and its other stationary points are
@@ -93,8 +96,10 @@ F64 = torch.float64
 # $$
 #
 # $$
-# \nabla^2\MMD = C\left[e_-(A - A\delta_-\delta_-^\top A) + e_+(A - A\delta_+\delta_+^\top A) - 2e_2(A - 4A\mu\mu^\top A)\right],
-# \quad \delta_\mp = \mu \mp \mu^*.
+# \begin{aligned}
+# \nabla^2\MMD = C\big[ & e_-(A - A\delta_-\delta_-^\top A) + e_+(A - A\delta_+\delta_+^\top A) \\
+# & - 2e_2(A - 4A\mu\mu^\top A)\big], \qquad \delta_\mp = \mu \mp \mu^*.
+# \end{aligned}
 # $$
 
 # %%
