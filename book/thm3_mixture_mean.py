@@ -227,7 +227,6 @@ assert violations == 0
 
 # %%
 direction = torch.tensor([MU_STAR[1], -MU_STAR[0]], dtype=F64)  # orthogonal to mu* for Sigma = I
-u_iso = sm.scaled_truth_norm2(MU_STAR, EYE, SIGMA2)
 printed_point = direction / direction.norm() * MU_STAR.norm()
 corrected_point = printed_point / math.sqrt(3)
 grad_printed = float(sm.mixture_mean_gradient(printed_point, MU_STAR, EYE, SIGMA2).norm())
