@@ -142,6 +142,17 @@ def loss_derivatives(
     return values.detach(), grads.detach(), hessians.detach()
 
 
+def _check_starts(starts: object) -> torch.Tensor:
+    """Return starts if it is a finite float tensor of shape (k, d) with k, d >= 1."""
+    starts = check_tensor("starts", starts)
+    if starts.dim() != 2 or starts.shape[0] < 1 or starts.shape[1] < 1:
+        raise ValueError(
+            f"starts must have shape (k, d) with k >= 1 and d >= 1, got {tuple(starts.shape)}; "
+            "use starts[None] for a single start"
+        )
+    return starts
+
+
 def _cap_length(step: torch.Tensor, max_step: float) -> torch.Tensor:
     length = step.norm(dim=-1, keepdim=True).clamp_min(1e-300)
     return step * torch.clamp(max_step / length, max=1.0)
@@ -262,12 +273,7 @@ def find_stationary_points(
         ValueError: if starts is not ``(k, d)`` with k, d >= 1, a tolerance is not positive, or fn does
             not return a scalar per point.
     """
-    starts = check_tensor("starts", starts)
-    if starts.dim() != 2 or starts.shape[0] < 1 or starts.shape[1] < 1:
-        raise ValueError(
-            f"starts must have shape (k, d) with k >= 1 and d >= 1, got {tuple(starts.shape)}; "
-            "use starts[None] for a single start"
-        )
+    starts = _check_starts(starts)
     tol = float(check_positive("tol", tol))
     merge_tol = float(check_positive("merge_tol", merge_tol))
     eig_tol = float(check_positive("eig_tol", eig_tol))
@@ -347,12 +353,7 @@ def find_local_minima(
         TypeError, ValueError: as :func:`find_stationary_points` for bad starts or fn output, and for a
             non-positive step or tolerance.
     """
-    starts = check_tensor("starts", starts)
-    if starts.dim() != 2 or starts.shape[0] < 1 or starts.shape[1] < 1:
-        raise ValueError(
-            f"starts must have shape (k, d) with k >= 1 and d >= 1, got {tuple(starts.shape)}; "
-            "use starts[None] for a single start"
-        )
+    starts = _check_starts(starts)
     step = float(check_positive("step", step))
     tol = float(check_positive("tol", tol))
     max_iter = check_integer("max_iter", max_iter, minimum=1)
