@@ -505,6 +505,37 @@ def summarize(results: Sequence[CensusResult]) -> dict[str, int]:
     return summary
 
 
+def loss_on_grid(setting: Setting, extent: float, n: int = 201) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Loss of ``setting`` on an ``n`` x ``n`` grid over [-extent, extent]^2, for contour plots.
+
+    Returns:
+        x ``(n, n)``, y ``(n, n)`` and the loss ``(n, n)``, indexed [row = y, column = x].
+    """
+    check_positive("extent", extent)
+    n = check_integer("n", n, minimum=2)
+    ticks = torch.linspace(-extent, extent, n, dtype=torch.float64)
+    y, x = torch.meshgrid(ticks, ticks, indexing="ij")
+    a = torch.stack([x, y], dim=-1)
+    values = mixture_rank_one_woodbury(a, setting.a_star, setting.mean, setting.eps, setting.sigma2)
+    return x, y, values
+
+
+def draw_stationary_points(ax, result: CensusResult) -> None:
+    """Mark every stationary point of ``result`` by kind and the truth +-a* on a matplotlib Axes."""
+    from mmdlib.plotting import KIND_STYLES, TRUTH_STYLE
+
+    for kind in KINDS:
+        pts = [p.point for p in result.points if p.kind == kind]
+        if pts:
+            xy = torch.stack(pts)
+            style = KIND_STYLES[kind]
+            ax.scatter(xy[:, 0], xy[:, 1], c=style["color"], marker=style["marker"], s=60,
+                       edgecolors="white", linewidths=0.6, label=style["label"], zorder=3)
+    truth = torch.stack([result.setting.a_star, -result.setting.a_star])
+    ax.scatter(truth[:, 0], truth[:, 1], facecolors="none", edgecolors=TRUTH_STYLE["color"],
+               marker=TRUTH_STYLE["marker"], s=TRUTH_STYLE["s"], label=r"truth $\pm a^*$", zorder=4)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry: run the CI or the full grid and print the summary and each spurious minimum."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
