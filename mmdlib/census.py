@@ -2,7 +2,7 @@
 
 The model is P_a = 1/2 N(m, a a^T + eps^2 I) + 1/2 N(-m, a a^T + eps^2 I) with a known mean m and an
 unknown a, fitted to P_{a*} by the population MMD^2 of :func:`mmdlib.closed_form.mixture_rank_one`.
-The paper proves no landscape theorem for this model. This module finds every stationary point of the
+Alon, Globerson and Wiesel (arXiv 2110.13452) prove no landscape theorem for this model. This module finds every stationary point of the
 loss in d = 2 over a grid of settings (|m|, |a*|, the angle between a* and m, sigma2) and flags minima
 other than the global minima a = +-a*.
 
@@ -32,7 +32,7 @@ Loss = Callable[[torch.Tensor], torch.Tensor]
 
 KINDS = ("minimum", "strict saddle", "maximum", "degenerate")
 
-# Kernel-independent noise level of the census: the covariance is a a^T + EPS^2 I.
+# Noise level eps of the covariance a a^T + eps^2 I, the same in every census setting.
 EPS = 0.1
 
 
@@ -92,7 +92,7 @@ def solve_stationary(
         iterations: Levenberg-Marquardt steps.
         newton_steps: polishing Newton steps.
         damping: initial lambda.
-        max_step: longest step, a float or a tensor broadcasting against ``(...)``.
+        max_step: maximum step length, a float or a tensor broadcasting against ``(...)``.
 
     Returns:
         points ``(..., d)`` and the gradient norms there ``(...)``.
@@ -165,7 +165,7 @@ def classify(eigenvalues: torch.Tensor, tol: float) -> list[str]:
     below ``-tol``, a ``strict saddle`` if some eigenvalue is below ``-tol`` (and some above ``tol``),
     and ``degenerate`` otherwise (no negative eigenvalue but some of size at most ``tol``: second
     order information cannot decide). A point with a negative eigenvalue is a strict saddle in the
-    sense of the paper's Definition 1 even if another eigenvalue is zero.
+    sense of Lee et al. (2016) even if another eigenvalue is zero.
 
     Args:
         eigenvalues: ``(n, d)``.
@@ -216,8 +216,8 @@ def find_stationary_points(
     """Find, merge and classify the stationary points of ``fn`` reached from ``starts``.
 
     A start counts as converged when the gradient norm at its end point is below ``grad_tol`` and the
-    end point lies within ``radius`` of the origin (the gradient of many MMD losses vanishes only at
-    infinity, and the iteration follows it there).
+    end point lies within ``radius`` of the origin. The radius matters because the gradient of many MMD
+    losses also tends to zero at infinity, and the iteration can follow it there.
 
     Args:
         fn: batched loss ``(..., d) -> (...)``, see :func:`gradient_and_hessian`.
@@ -382,7 +382,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class CensusResult:
-    """The stationary points of one setting and what they say about spurious minima."""
+    """The stationary points of one setting and what they show about spurious minima."""
 
     setting: Setting
     points: list[StationaryPoint] = field(default_factory=list)
@@ -473,17 +473,17 @@ def settings_grid(
     sigma2s: Sequence[float],
     eps: float = EPS,
 ) -> list[Setting]:
-    """All combinations of the four axes, in the nested order mean, a*, angle, sigma2."""
+    """Return all combinations of the four axes, in the nested order mean, a*, angle, sigma2."""
     return [Setting(*combo, eps=eps) for combo in itertools.product(mean_norms, a_star_norms, angles_deg, sigma2s)]
 
 
 def ci_grid() -> list[Setting]:
-    """The 144-setting grid run by the book: 4 |m| x 3 |a*| x 4 angles x 3 sigma2."""
+    """Return the 144-setting grid that the book runs: 4 |m| x 3 |a*| x 4 angles x 3 sigma2."""
     return settings_grid([0.0, 0.5, 1.0, 2.0], [0.5, 1.0, 2.0], [0.0, 30.0, 60.0, 90.0], [0.1, 1.0, 10.0])
 
 
 def full_grid() -> list[Setting]:
-    """A denser grid of 6 |m| x 4 |a*| x 7 angles x 5 sigma2 = 840 settings, for the command line."""
+    """Return a denser grid of 6 |m| x 4 |a*| x 7 angles x 5 sigma2 = 840 settings, for the command line."""
     return settings_grid(
         [0.0, 0.25, 0.5, 1.0, 1.5, 2.0],
         [0.5, 1.0, 1.5, 2.0],
@@ -493,7 +493,7 @@ def full_grid() -> list[Setting]:
 
 
 def summarize(results: Sequence[CensusResult]) -> dict[str, int]:
-    """Counts over a census: settings, settings with a spurious minimum, and points of each kind."""
+    """Count over a census: settings, settings with a spurious minimum, and points of each kind."""
     summary = {
         "settings": len(results),
         "with_spurious": sum(bool(r.spurious_minima) for r in results),
