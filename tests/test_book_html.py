@@ -1,10 +1,10 @@
 """Build the book strictly once, then check its HTML as a reader would get it.
 
-Static checks (BeautifulSoup on the built files): every Colab link opens a notebook that git tracks, every
-local link, anchor, script and stylesheet resolves, every image file exists. Browser checks (headless
-Chromium driven by Playwright, served from 127.0.0.1): every page has its math typeset by the offline
-MathJax, no raw TeX is left in the text, every image decodes, no script error is raised; a full-page
-screenshot of each page goes to ``_build/screenshots/``.
+Static checks parse the built files with BeautifulSoup: every Colab link must open a notebook that git
+tracks, every local link, anchor, script and stylesheet must resolve, and every image file must exist.
+Browser checks run in headless Chromium, driven by Playwright, on pages served from 127.0.0.1. On every
+page the offline MathJax must typeset all math, no raw TeX may be left in the text, every image must decode
+and no script may raise. A full-page screenshot of each page goes to ``_build/screenshots/``.
 
 The book is built into a temporary folder, so stale pages in ``_build/html`` cannot hide a broken link.
 While book/ has no chapter notebook yet, the same checks run on a throwaway book (an intro page and a
@@ -40,6 +40,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -47,7 +49,7 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 BUILD_TIMEOUT_S = 900
 BROWSER_LAUNCH_TIMEOUT_MS = 120_000
 PAGE_TIMEOUT_MS = 120_000
-# Longest wait, inside the page, for images to load and for MathJax to finish typesetting.
+# Maximum wait, inside the page, for images to load and for MathJax to finish typesetting.
 RENDER_WAIT_MS = 90_000
 VIEWPORT = {"width": 1280, "height": 900}
 
@@ -111,7 +113,7 @@ def _png(width: int, height: int) -> bytes:
 
 PLACEHOLDER_INTRO = r"""# Placeholder book
 
-This page stands in for the introduction while book/ has no chapter yet. It holds inline math
+This page takes the place of the introduction while book/ has no chapter yet. It holds inline math
 $\MMD^2(P, Q) = \E[k(x, x')] - 2 \E[k(x, y)] + \E[k(y, y')]$ and a numbered display:
 
 $$
@@ -207,8 +209,8 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> BuiltBook:
                                          "--keep-going"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
     log = ANSI_ESCAPE.sub("", result.stdout + result.stderr)
-    return BuiltBook(source=source, html=output / "_build" / "html", returncode=result.returncode, log=log, tracked=tracked_files(source), placeholder=USE_PLACEHOLDER,
-                     pages=BOOK_PAGES)
+    return BuiltBook(source=source, html=output / "_build" / "html", returncode=result.returncode, log=log,
+                     tracked=tracked_files(source), placeholder=USE_PLACEHOLDER, pages=BOOK_PAGES)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -444,7 +446,7 @@ def _chromium_path() -> str | None:
 
 
 def _unavailable(reason: str) -> None:
-    """Skip the browser checks, or fail them when MMDLIB_REQUIRE_BROWSER=1 says a browser must be there."""
+    """Skip the browser checks, or fail them when MMDLIB_REQUIRE_BROWSER=1 requires a browser."""
     if os.environ.get("MMDLIB_REQUIRE_BROWSER") == "1":
         pytest.fail(f"MMDLIB_REQUIRE_BROWSER=1 but {reason}")
     pytest.skip(reason)
@@ -512,7 +514,7 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
-# Runs inside the page: waits for images and MathJax (bounded by waitMs), then reports what a reader sees.
+# Runs inside the page: waits for images and MathJax (bounded by waitMs), then returns what the rendered page shows.
 INSPECT_PAGE_JS = r"""
 async (waitMs) => {
   const deadline = Date.now() + waitMs;
@@ -528,11 +530,11 @@ async (waitMs) => {
 
   const mathElements = Array.from(document.querySelectorAll(".math"));
   const mathjaxScript = !!document.querySelector("script[src*='mathjax' i]");
-  while (mathElements.length && mathjaxScript && !(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)
-         && remaining() > 0) {
+  const mathjaxReady = () => !!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise);
+  while (mathElements.length && mathjaxScript && !mathjaxReady() && remaining() > 0) {
     await sleep(100);
   }
-  const mathjax = !!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise);
+  const mathjax = mathjaxReady();
   if (mathjax) { await withTimeout(window.MathJax.startup.promise); }
 
   const untypeset = mathElements.filter((el) => !el.querySelector("mjx-container"))
