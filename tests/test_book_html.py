@@ -463,7 +463,10 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError as error:
         _unavailable(f"the playwright package is not importable ({error}); pip install -r requirements.txt")
-    driver = sync_playwright().start()
+    try:
+        driver = sync_playwright().start()
+    except (PlaywrightError, OSError) as error:
+        _unavailable(f"Playwright's driver failed to start: {error}")
     try:
         instance = driver.chromium.launch(executable_path=executable, timeout=BROWSER_LAUNCH_TIMEOUT_MS,
                                           args=["--disable-gpu", "--disable-dev-shm-usage"])
@@ -590,6 +593,16 @@ class PageReport:
                 if not image["complete"] or image["naturalWidth"] == 0]
 
 
+def _save_screenshot(page, path: Path) -> None:
+    """Save a full-page screenshot, or only the first screen when the page is too tall for Chromium to capture."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.screenshot(path=str(path), full_page=True, timeout=PAGE_TIMEOUT_MS)
+    except PlaywrightError:
+        page.screenshot(path=str(path), full_page=False, timeout=PAGE_TIMEOUT_MS)
+
+
 def inspect_page(browser, url: str, screenshot: Path | None) -> PageReport:
     """Open ``url`` in a fresh page that may only reach its own host, wait for it to render, and report."""
     script_errors: list[str] = []
@@ -616,7 +629,7 @@ def inspect_page(browser, url: str, screenshot: Path | None) -> PageReport:
         page.goto(url, wait_until="load", timeout=PAGE_TIMEOUT_MS)
         result = page.evaluate(INSPECT_PAGE_JS, RENDER_WAIT_MS)
         if screenshot is not None:
-            page.screenshot(path=str(screenshot), full_page=True, timeout=PAGE_TIMEOUT_MS)
+            _save_screenshot(page, screenshot)
     finally:
         context.close()
     return PageReport(url, result, script_errors, failed, blocked)
