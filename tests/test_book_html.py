@@ -40,6 +40,8 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
+from book_toc import toc_files
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,25 +70,9 @@ RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\\end\{|\$[^$\n]*\\[A-
 # Which book to build
 
 
-def toc_files(toc: dict) -> list[str]:
-    """Return every ``file`` entry of a jb-book table of contents, root first, in reading order."""
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("chapters", "sections", "parts"):
-                walk(entry.get(key, []))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(toc.get(key, []))
-    return files
-
-
 def _source_suffix(folder: Path, name: str) -> str | None:
     for suffix in (".ipynb", ".md", ".rst"):
-        if (folder / name).with_suffix(suffix).exists():
+        if (folder / f"{name}{suffix}").exists():
             return suffix
     return None
 

@@ -22,6 +22,8 @@ import pytest
 import torch
 import yaml
 
+from book_toc import toc_files
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_PACKAGE = ROOT / "mmdlib"
 INSTALL_TIMEOUT_S = 1800
@@ -34,25 +36,10 @@ PROBE_SOURCE = "import sys\nimport mmdlib\nprint(mmdlib.__file__)\nprint(sys.exe
 pytestmark = pytest.mark.slow
 
 
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("chapters", "sections", "parts"):
-                walk(entry.get(key, []))
-
-    for key in ("parts", "chapters", "sections"):
-        walk(toc.get(key, []))
-    return files
-
-
 def chapter_to_run() -> Path | None:
     """Return the Theorem 1 chapter if _toc.yml lists it, else the first listed chapter notebook, else None."""
-    notebooks = [ROOT / f"{name}.ipynb" for name in _toc_files() if (ROOT / f"{name}.ipynb").exists()]
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    notebooks = [ROOT / f"{name}.ipynb" for name in toc_files(toc) if (ROOT / f"{name}.ipynb").exists()]
     theorem1 = [path for path in notebooks if path.name.startswith("thm1")]
     return (theorem1 or notebooks or [None])[0]
 
