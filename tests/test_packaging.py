@@ -53,13 +53,13 @@ def clean_environment(**extra: str) -> dict[str, str]:
 
 
 def _run(command: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> str:
-    """Run a command and return its output; fail the test with the output's tail when it fails."""
+    """Run a command and return its standard output; fail the test with the output's tail when it fails."""
     result = subprocess.run(command, cwd=cwd, env=env if env is not None else clean_environment(),
                             capture_output=True, text=True, timeout=timeout)
-    output = result.stdout + result.stderr
     if result.returncode != 0:
+        output = result.stdout + result.stderr
         pytest.fail(f"{' '.join(command)} exited with {result.returncode}:\n{output[-5000:]}")
-    return output
+    return result.stdout
 
 
 def _tracked_files() -> list[str]:
@@ -112,8 +112,8 @@ def venv_python(wheel: Path) -> Path:
     """Return the python of a virtual environment without system site-packages, holding the wheel just built.
 
     The environment (about 1 GB, mostly torch) lives in _build/packaging-venv/KEY, where KEY hashes mmdlib's
-    dependencies and the torch version: a fresh clone, as in CI, installs it from scratch, and a developer's
-    later runs reuse it and only reinstall the mmdlib wheel. An environment of another key is removed.
+    dependencies and the torch version. A fresh clone, as in CI, installs it from scratch. A developer's later
+    runs reuse it and only reinstall the mmdlib wheel. An environment of another key is removed.
     """
     key = _environment_key(wheel)
     venv = VENV_CACHE / key
@@ -132,7 +132,7 @@ def venv_python(wheel: Path) -> Path:
         _run(pip + [str(wheel), f"torch=={torch.__version__}", *EXTRA_PACKAGES], cwd=VENV_CACHE,
              timeout=INSTALL_TIMEOUT_S)
         complete.write_text(key + "\n")
-    # A reused environment already has mmdlib 0.1.0 or similar: replace it with this build.
+    # A reused environment holds an earlier build with the same version number, which pip would keep.
     _run(pip + ["--force-reinstall", "--no-deps", str(wheel)], cwd=VENV_CACHE, timeout=INSTALL_TIMEOUT_S)
     _run([sys.executable, "-m", "pip", "--python", str(python), "check"], cwd=VENV_CACHE, timeout=300)
     return python
@@ -156,16 +156,41 @@ def test_wheel_contains_tracked_package_files(wheel: Path, tracked: list[str]):
                          f"{missing}")
 
 
-def test_installed_mmdlib_comes_from_site_packages(venv_python: Path, outside: Path):
-    probe = "import mmdlib, sys, torch; print(mmdlib.__file__); print(sys.prefix); print(torch.__version__)"
-    lines = _run([str(venv_python), "-c", probe], cwd=outside, timeout=300).strip().splitlines()
-    module_file, prefix, torch_version = Path(lines[-3]), Path(lines[-2]), lines[-1]
+# Imports every module of the installed mmdlib, which finds an import of a package that pyproject.toml does
+# not declare, then prints what the tests check as JSON.
+INSTALLED_PROBE = """
+import importlib, json, pkgutil, sys
+import mmdlib, torch
+names = sorted(m.name for m in pkgutil.walk_packages(mmdlib.__path__, "mmdlib.") if not m.name.endswith("__main__"))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"file": mmdlib.__file__, "prefix": sys.prefix, "torch": torch.__version__, "modules": names}))
+"""
 
-    site_packages = sorted(Path(prefix).glob("lib/python*/site-packages"))
-    assert site_packages, f"no site-packages under {prefix}"
+
+@pytest.fixture(scope="module")
+def installed(venv_python: Path, outside: Path) -> dict:
+    """Run INSTALLED_PROBE with the fresh environment's python from outside the repository."""
+    output = _run([str(venv_python), "-c", INSTALLED_PROBE], cwd=outside, timeout=600)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def test_installed_mmdlib_comes_from_site_packages(installed: dict):
+    module_file = Path(installed["file"])
+    site_packages = sorted(Path(installed["prefix"]).glob("lib/python*/site-packages"))
+    assert site_packages, f"no site-packages under {installed['prefix']}"
     assert site_packages[0] in module_file.parents, f"mmdlib imported from {module_file}, not {site_packages[0]}"
-    assert SOURCE_PACKAGE not in module_file.resolve().parents, f"mmdlib imported from the source tree: {module_file}"
-    assert torch_version == torch.__version__
+    assert SOURCE_PACKAGE not in module_file.resolve().parents, f"mmdlib imported from the source: {module_file}"
+    assert installed["torch"] == torch.__version__
+
+
+def test_every_installed_module_imports(installed: dict, tracked: list[str]):
+    expected = {name.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for name in tracked
+                if name.startswith("mmdlib/") and name.endswith(".py") and not name.endswith("__main__.py")}
+    expected.discard("mmdlib")
+    assert expected, "no tracked module under mmdlib/"
+    assert set(installed["modules"]) == expected, (
+        f"imported {installed['modules']}, expected the tracked modules {sorted(expected)}")
 
 
 def _write_kernelspec(jupyter_path: Path, python: Path) -> None:
