@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from mmdlib._validation import check_integer, check_positive, check_tensor
+from mmdlib._validation import check_integer, check_nonnegative, check_positive, check_tensor
 
 KINDS = ("minimum", "strict saddle", "maximum", "degenerate")
 
@@ -45,7 +45,15 @@ def classify_eigenvalues(eigenvalues: torch.Tensor, eig_tol: float) -> str:
     It is a ``strict saddle`` if at least one is below ``-eig_tol`` and one above ``eig_tol``, which
     allows zero eigenvalues along a manifold of saddles. Otherwise it is ``degenerate``, because
     second-order information cannot decide.
+
+    Raises:
+        TypeError: if eigenvalues is not a float tensor.
+        ValueError: if eigenvalues is empty or contains NaN or infinite values, or eig_tol is negative.
     """
+    eigenvalues = check_tensor("eigenvalues", eigenvalues, min_dim=1)
+    if eigenvalues.numel() == 0:
+        raise ValueError("eigenvalues must contain at least one value, got an empty tensor")
+    eig_tol = check_nonnegative("eig_tol", eig_tol)
     has_negative = bool((eigenvalues < -eig_tol).any())
     has_positive = bool((eigenvalues > eig_tol).any())
     has_zero = bool((eigenvalues.abs() <= eig_tol).any())

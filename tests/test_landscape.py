@@ -174,3 +174,18 @@ def test_descent_batched_matches_pointwise():
 def test_descent_nonpositive_step_raises():
     with pytest.raises(ValueError, match="step must be positive"):
         find_local_minima(double_well, torch.zeros(1, 2, dtype=torch.float64), step=0.0)
+
+
+@pytest.mark.parametrize(
+    ("eigenvalues", "eig_tol", "error", "match"),
+    [
+        (torch.tensor([float("nan"), 1.0]), 1e-6, ValueError, "eigenvalues contains NaN"),
+        (torch.tensor([]), 1e-6, ValueError, "eigenvalues must contain at least one value"),
+        (torch.tensor([1.0, -1.0]), -5.0, ValueError, "eig_tol must be non-negative"),
+        ([1.0, 2.0], 1e-6, TypeError, "eigenvalues must be a torch.Tensor"),
+    ],
+    ids=["nan", "empty", "negative-tol", "list"],
+)
+def test_classify_eigenvalues_bad_input_raises(eigenvalues, eig_tol, error, match):
+    with pytest.raises(error, match=match):
+        classify_eigenvalues(eigenvalues, eig_tol)
