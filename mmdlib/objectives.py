@@ -12,6 +12,14 @@ from __future__ import annotations
 
 import torch
 
+from mmdlib._validation import (
+    check_broadcast,
+    check_integer,
+    check_points,
+    check_same_dim,
+    check_sigma2,
+    parameter_shape,
+)
 from mmdlib.estimators import mmd2_one_sided, mmd2_unbiased
 from mmdlib.models import Model, NoiseSource, Params
 
@@ -39,6 +47,7 @@ def mmd_loss(
     Returns:
         ``(R,)``; an unbiased estimate, so values can be negative.
     """
+    n = check_integer("n", n, minimum=2)
     x = model.transform(params, model.draw_noise(source, n))
     return mmd2_unbiased_fast(x, y, sigma2, data_term)
 
@@ -59,7 +68,15 @@ def _scale(sigma2: float | torch.Tensor) -> float | torch.Tensor:
 
 
 def data_u_statistic(y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
-    """1/(m(m-1)) sum_{i != j} k(y_i, y_j), the data term of eq. 21, ``(R,)``."""
+    """1/(m(m-1)) sum_{i != j} k(y_i, y_j), the data term of eq. 21, ``(R,)``.
+
+    Raises:
+        TypeError, ValueError: for y that is not a finite float tensor ``(..., m, d)`` with m >= 2, or
+            sigma2 that is not positive and finite.
+    """
+    y = check_points("y", y)
+    check_integer("m (rows of y)", y.shape[-2], minimum=2)
+    sigma2 = check_sigma2(sigma2)
     y = y - y.mean(-2, keepdim=True)
     return _offdiag_mean(_gram(y, y, _scale(sigma2)))
 
@@ -80,7 +97,18 @@ def mmd2_unbiased_fast(
 
     Returns:
         ``(R,)``.
+
+    Raises:
+        TypeError, ValueError: for n < 2 or m < 2, mismatched d, y that is not a finite float tensor,
+            sigma2 that is not positive and finite, or batch shapes that do not broadcast. The model
+            sample x is not checked for NaN, so a diverged repeat gives NaN in its own row only.
     """
+    y = check_points("y", y)
+    check_integer("n (rows of x)", x.shape[-2], minimum=2)
+    check_integer("m (rows of y)", y.shape[-2], minimum=2)
+    check_same_dim(x=x, y=y)
+    sigma2 = check_sigma2(sigma2)
+    check_broadcast(x=x.shape[:-2], y=y.shape[:-2], sigma2=parameter_shape(sigma2))
     center = y.mean(-2, keepdim=True).detach()
     x, y = x - center, y - center
     scale = _scale(sigma2)

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from mmdlib.closed_form import gaussian_mean, gaussian_rank_one
@@ -96,3 +97,33 @@ def test_mmd_gradient_unbiased_for_population_gradient():
     a = a0.clone().requires_grad_(True)
     gaussian_rank_one(a, a_star, eps, SIGMA2).backward()
     _mean_gradient_check(grads, a.grad, r)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda x, y: mmd2_unbiased_fast(x[:, :1], y, SIGMA2), r"n \(rows of x\) must be at least 2, got 1"),
+        (lambda x, y: mmd2_unbiased_fast(x, y[:, :1], SIGMA2), r"m \(rows of y\) must be at least 2, got 1"),
+        (lambda x, y: mmd2_unbiased_fast(x, y, 0.0), "sigma2 must be positive, got 0.0"),
+        (lambda x, y: mmd2_unbiased_fast(x, y, -1.0), "sigma2 must be positive, got -1.0"),
+        (lambda x, y: mmd2_unbiased_fast(x, y, torch.ones(2)), "batch shapes do not broadcast"),
+        (lambda x, y: mmd2_unbiased_fast(x, y[..., :1], SIGMA2), "dimension mismatch"),
+        (lambda x, y: data_u_statistic(y[:, :1], SIGMA2), r"m \(rows of y\) must be at least 2"),
+        (lambda x, y: data_u_statistic(y, 0.0), "sigma2 must be positive"),
+    ],
+    ids=["n=1", "m=1", "sigma2=0", "sigma2<0", "sigma2-shape", "d-mismatch", "data-m=1", "data-sigma2=0"],
+)
+def test_fast_estimator_bad_input_raises(call, match):
+    x = torch.randn(3, 4, D, dtype=torch.float64)
+    y = torch.randn(3, 5, D, dtype=torch.float64)
+    with pytest.raises(ValueError, match=match):
+        call(x, y)
+
+
+def test_mmd_loss_one_model_sample_raises():
+    model = GaussianMean(torch.eye(D, dtype=torch.float64))
+    params = {"mu": torch.zeros(3, D, dtype=torch.float64)}
+    y = torch.randn(3, 5, D, dtype=torch.float64)
+    source = CounterNoise(_keys(3), 0, torch.float64)
+    with pytest.raises(ValueError, match="n must be at least 2, got 1"):
+        mmd_loss(model, params, y, SIGMA2, 1, source)
