@@ -72,3 +72,18 @@ def test_wilson_interval_rejects_bad_counts():
         wilson_interval(4, 3)
     with pytest.raises(ValueError, match="trials must be at least 1"):
         wilson_interval(0, 0)
+
+
+@pytest.mark.parametrize(
+    ("error", "first", "second", "match"),
+    [
+        (mean_error, torch.zeros(1), torch.ones(4), r"mu and mu_star must have shapes \(\.\.\., d\) with the same d"),
+        (mean_error, torch.zeros(3, 2), torch.zeros(3), r"got \(3, 2\) and \(3,\)"),
+        (mixture_mean_error, torch.zeros(1), torch.ones(4), "mu and mu_star must have shapes"),
+        (covariance_error, torch.zeros(1), torch.ones(4), "a and a_star must have shapes"),
+    ],
+    ids=["mean-broadcast-d", "mean-mismatch", "mixture-mean", "covariance"],
+)
+def test_errors_reject_mismatched_d(error, first, second, match):
+    with pytest.raises(ValueError, match=match):
+        error(first, second)

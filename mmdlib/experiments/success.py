@@ -20,8 +20,22 @@ from scipy.stats import norm
 from mmdlib._validation import check_integer
 
 
+def _check_same_d(name: str, value: torch.Tensor, name_star: str, value_star: torch.Tensor) -> None:
+    """Raise unless both tensors have the same last dimension d, which the errors divide by."""
+    if value.dim() < 1 or value_star.dim() < 1 or value.shape[-1] != value_star.shape[-1]:
+        raise ValueError(
+            f"{name} and {name_star} must have shapes (..., d) with the same d, got {tuple(value.shape)} "
+            f"and {tuple(value_star.shape)}"
+        )
+
+
 def mean_error(mu: torch.Tensor, mu_star: torch.Tensor) -> torch.Tensor:
-    """|mu - mu*| / d for ``(..., d)`` inputs; returns ``(...)``."""
+    """|mu - mu*| / d for ``(..., d)`` inputs; returns ``(...)``.
+
+    Raises:
+        ValueError: if mu and mu_star differ in their last dimension d.
+    """
+    _check_same_d("mu", mu, "mu_star", mu_star)
     return (mu - mu_star).pow(2).sum(-1).sqrt() / mu.shape[-1]
 
 
@@ -34,7 +48,11 @@ def covariance_error(a: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
     """|a a^T - a* a*^T|_F / d for ``(..., d)`` inputs, invariant to a -> -a; returns ``(...)``.
 
     Uses |a a^T - b b^T|_F^2 = |a|^4 + |b|^4 - 2 (a.b)^2, exact and free of d x d matrices.
+
+    Raises:
+        ValueError: if a and a_star differ in their last dimension d.
     """
+    _check_same_d("a", a, "a_star", a_star)
     aa = a.pow(2).sum(-1)
     bb = a_star.pow(2).sum(-1)
     ab = (a * a_star).sum(-1)
