@@ -72,3 +72,19 @@ def test_missing_file(tmp_path):
 def test_validate_rejects_non_object():
     with pytest.raises(ResultsError, match="must be a JSON object"):
         validate([1, 2])
+
+
+def test_complete_flag_contradicting_runs_rejected(tmp_path):
+    data = _valid()
+    data["runs"][0]["repeats"] = 5
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultsError, match=r"r\.json: field 'complete' is True but not all runs"):
+        load(path)
+
+
+def test_binary_file_names_file(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_bytes(b"\xff\xfe\x00 not json")
+    with pytest.raises(ResultsError, match=r"r\.json: field '<top level>' is not UTF-8 text"):
+        load(path)

@@ -101,7 +101,7 @@ def validate(data: Any, path: str | Path = "<memory>") -> dict:
     check.get(data, "spec", dict)
     check.get(data, "versions", dict)
     check.get(data, "wall_time_s", (int, float))
-    check.get(data, "complete", bool)
+    complete = check.get(data, "complete", bool)
     runs = check.get(data, "runs", list)
     for i, run in enumerate(runs):
         where = f"runs[{i}]."
@@ -141,6 +141,10 @@ def validate(data: Any, path: str | Path = "<memory>") -> dict:
             ):
                 raise check.fail(f"{where}wilson95", f"is {interval}, expected {list(expected)} for "
                                  f"{successes}/{finished} successes")
+    all_finished = all(run["finished"] == run["repeats"] for run in runs)
+    if complete != all_finished:
+        raise check.fail("complete", f"is {complete} but {'all' if all_finished else 'not all'} runs have "
+                         "finished == repeats")
     return data
 
 
@@ -158,6 +162,8 @@ def load(path: str | Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read results file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ResultsError(f"{path}: field '<top level>' is not UTF-8 text ({exc.reason}); it is not a results file") from exc
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
