@@ -171,7 +171,11 @@ def run(args: argparse.Namespace) -> int:
         spec = replace(spec, methods=methods)
     if args.settings is not None:
         spec = replace(spec, settings=tuple(s for s in spec.settings if s.label in args.settings))
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"--out {args.out}: cannot create the folder ({exc.strerror}); "
+                           "pass a folder that exists or can be created") from exc
     path = args.out / f"{args.experiment}-{args.scale}.json"
     data = _resume_or_fresh(path, args, spec)
 

@@ -126,3 +126,11 @@ def test_interrupted_run_resumes_without_loss(tmp_path):
     for new in resumed["runs"]:
         ref = run_setting(spec, 0, new["method"], [0, 1], dtype=torch.float64)
         assert new["errors"] == pytest.approx(ref.errors.tolist(), rel=1e-9, abs=1e-12)
+
+
+def test_out_below_a_file_exits_2_with_one_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["mean", "--out", str(tmp_path / "file" / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "cannot create the folder (Not a directory)" in err
