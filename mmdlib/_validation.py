@@ -130,6 +130,27 @@ def check_sigma2(sigma2: object) -> float | torch.Tensor:
     return sigma2
 
 
+def check_sigma2_fits(sigma2: float | torch.Tensor, dtype: torch.dtype) -> None:
+    """Raise if sigma2 lies outside the normal range of ``dtype``, the precision the kernel is computed in.
+
+    A sigma2 that underflows, such as 1e-50 with float32 data, turns 0 / (2 sigma2) on the kernel
+    diagonal into NaN, and one that overflows makes cov + sigma2 I infinite.
+    """
+    if isinstance(sigma2, torch.Tensor):
+        if sigma2.device.type == "meta" or sigma2.numel() == 0:
+            return
+        low, high = float(sigma2.detach().min()), float(sigma2.detach().max())
+    else:
+        low = high = float(sigma2)
+    info = torch.finfo(dtype)
+    if low < info.tiny or high > info.max:
+        value = low if low < info.tiny else high
+        raise ValueError(
+            f"sigma2 = {value:.3g} is outside the range of {dtype} ({info.tiny:.3g} to {info.max:.3g}) that "
+            "the kernel is computed in; pass float64 tensors, or rescale the data and sigma2 together"
+        )
+
+
 def check_integer(name: str, value: object, *, minimum: int) -> int:
     """Return ``value`` as an int if it is an integer no smaller than ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -13,6 +13,7 @@ from mmdlib._validation import (
     check_same_device,
     check_same_dim,
     check_sigma2,
+    check_sigma2_fits,
     parameter_shape,
 )
 
@@ -119,8 +120,9 @@ def gaussian_kernel(
 
     Raises:
         TypeError: for non-tensors or integer tensors.
-        ValueError: for mismatched d, non-positive or non-finite sigma2, NaN or infinite points, batch
-            shapes that do not broadcast, tensors on different devices, or an unknown method.
+        ValueError: for mismatched d, non-positive or non-finite sigma2, sigma2 outside the range of the
+            points' dtype, NaN or infinite points, batch shapes that do not broadcast, tensors on different
+            devices, or an unknown method.
     """
     sigma2 = check_sigma2(sigma2)
     if method == "difference":
@@ -131,6 +133,7 @@ def gaussian_kernel(
         raise ValueError(f"method must be 'difference' or 'centred', got {method!r}")
     check_parameter_device("sigma2", sigma2, d2.device)
     check_broadcast(points=d2.shape[:-2], sigma2=parameter_shape(sigma2))
+    check_sigma2_fits(sigma2, d2.dtype)
     return torch.exp(d2 / (-2.0 * _as_kernel_scale(sigma2, d2)))
 
 

@@ -18,6 +18,7 @@ from mmdlib._validation import (
     check_points,
     check_same_dim,
     check_sigma2,
+    check_sigma2_fits,
     parameter_shape,
 )
 from mmdlib.estimators import mmd2_one_sided, mmd2_unbiased
@@ -77,6 +78,7 @@ def data_u_statistic(y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Ten
     y = check_points("y", y)
     check_integer("m (rows of y)", y.shape[-2], minimum=2)
     sigma2 = check_sigma2(sigma2)
+    check_sigma2_fits(sigma2, y.dtype)
     y = y - y.mean(-2, keepdim=True)
     return _offdiag_mean(_gram(y, y, _scale(sigma2)))
 
@@ -109,6 +111,7 @@ def mmd2_unbiased_fast(
     check_same_dim(x=x, y=y)
     sigma2 = check_sigma2(sigma2)
     check_broadcast(x=x.shape[:-2], y=y.shape[:-2], sigma2=parameter_shape(sigma2))
+    check_sigma2_fits(sigma2, y.dtype)
     center = y.mean(-2, keepdim=True).detach()
     x, y = x - center, y - center
     scale = _scale(sigma2)

@@ -136,3 +136,21 @@ def test_lemma4_gradcheck():
 
     assert torch.autograd.gradcheck(fn, (mean, factor, sigma2))
     assert torch.autograd.gradgradcheck(fn, (mean, factor, sigma2))
+
+
+@pytest.mark.parametrize(("mean_dtype", "cov_dtype"), [(torch.float64, torch.float32), (torch.float32, torch.float64)],
+                         ids=["mean64-cov32", "mean32-cov64"])
+def test_mixed_dtypes_computed_in_float64(mean_dtype, cov_dtype):
+    # A float64 mean was rounded to float32 when cov was float32.
+    mean = torch.tensor([0.5, -0.25], dtype=torch.float64)
+    cov = torch.tensor([[1.0, 0.5], [0.5, 2.0]], dtype=torch.float64)
+    result = log_gaussian_rbf_expectation(mean.to(mean_dtype), cov.to(cov_dtype), 0.75)
+    reference = log_gaussian_rbf_expectation(mean.to(mean_dtype).double(), cov.to(cov_dtype).double(), 0.75)
+    assert result.dtype == torch.float64
+    assert torch.equal(result, reference)
+
+
+def test_sigma2_overflowing_float32_names_sigma2():
+    # 1e300 is infinite in float32; the error used to blame cov.
+    with pytest.raises(ValueError, match=r"sigma2 = 1e\+300 is outside the range of torch\.float32"):
+        gaussian_rbf_expectation(torch.zeros(2), torch.eye(2), 1e300)

@@ -184,3 +184,16 @@ def test_median_heuristic_kernel_at_median_pair():
     upper = torch.triu_indices(41, 41, offset=1)
     median_d2 = d2[upper[0], upper[1]].median()
     assert math.exp(-median_d2.item() / (2.0 * sigma2.item())) == pytest.approx(math.exp(-1.0), rel=1e-12)
+
+
+@pytest.mark.parametrize("sigma2", [1e-50, 1e300, torch.tensor(1e-300, dtype=torch.float64)], ids=["1e-50", "1e300", "tensor"])
+def test_gaussian_kernel_sigma2_outside_float32_raises(sigma2):
+    # 1e-50 rounds to 0 in float32, so the diagonal would be 0 / 0 = NaN.
+    x = torch.randn(4, 2)
+    with pytest.raises(ValueError, match=r"sigma2 = 1e[-+]\d+ is outside the range of torch\.float32"):
+        gaussian_kernel(x, x, sigma2)
+
+
+def test_gaussian_kernel_tiny_sigma2_in_float64_is_identity():
+    x = torch.randn(4, 2, dtype=torch.float64)
+    assert torch.equal(gaussian_kernel(x, x, 1e-50), torch.eye(4, dtype=torch.float64))

@@ -110,8 +110,11 @@ def test_mmd_gradient_unbiased_for_population_gradient():
         (lambda x, y: mmd2_unbiased_fast(x, y[..., :1], SIGMA2), "dimension mismatch"),
         (lambda x, y: data_u_statistic(y[:, :1], SIGMA2), r"m \(rows of y\) must be at least 2"),
         (lambda x, y: data_u_statistic(y, 0.0), "sigma2 must be positive"),
+        (lambda x, y: mmd2_unbiased_fast(x.float(), y.float(), 1e-50), r"outside the range of torch\.float32"),
+        (lambda x, y: data_u_statistic(y.float(), 1e-50), r"outside the range of torch\.float32"),
     ],
-    ids=["n=1", "m=1", "sigma2=0", "sigma2<0", "sigma2-shape", "d-mismatch", "data-m=1", "data-sigma2=0"],
+    ids=["n=1", "m=1", "sigma2=0", "sigma2<0", "sigma2-shape", "d-mismatch", "data-m=1", "data-sigma2=0",
+         "sigma2-underflow", "data-sigma2-underflow"],
 )
 def test_fast_estimator_bad_input_raises(call, match):
     x = torch.randn(3, 4, D, dtype=torch.float64)

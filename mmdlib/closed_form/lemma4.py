@@ -11,6 +11,7 @@ from mmdlib._validation import (
     check_same_device,
     check_same_dim,
     check_sigma2,
+    check_sigma2_fits,
     check_vector,
     parameter_shape,
 )
@@ -41,6 +42,10 @@ def log_gaussian_rbf_expectation(
     sigma2 = check_sigma2(sigma2)
     check_parameter_device("sigma2", sigma2, mean.device)
     check_broadcast(mean=mean.shape[:-1], cov=cov.shape[:-2], sigma2=parameter_shape(sigma2))
+    # Work in the wider dtype of the two, so float64 input is never rounded to float32.
+    dtype = torch.promote_types(mean.dtype, cov.dtype)
+    mean, cov = mean.to(dtype), cov.to(dtype)
+    check_sigma2_fits(sigma2, dtype)
 
     chol = _shifted_cholesky(cov, sigma2)  # L L^T = cov + sigma2 I
     d = cov.shape[-1]
@@ -70,13 +75,13 @@ def gaussian_rbf_expectation(mean: torch.Tensor, cov: torch.Tensor, sigma2: floa
         sigma2: kernel variance, a positive float or a tensor broadcasting over ``...``.
 
     Returns:
-        Tensor of shape ``(...)`` in [0, 1]; it underflows to 0 far from the origin, where the log version
-        stays finite.
+        Tensor of shape ``(...)`` in [0, 1], in float64 if mean or cov is float64. It underflows to 0 far
+        from the origin, where the log version stays finite.
 
     Raises:
         TypeError: for non-tensors or integer tensors.
         ValueError: for a cov that is not square, symmetric and positive semi-definite, mismatched d,
-            non-positive or non-finite sigma2, NaN or infinite values, batch shapes that do not broadcast,
-            or tensors on different devices.
+            non-positive or non-finite sigma2, sigma2 outside the range of the dtype, NaN or infinite
+            values, batch shapes that do not broadcast, or tensors on different devices.
     """
     return torch.exp(log_gaussian_rbf_expectation(mean, cov, sigma2))
