@@ -294,3 +294,13 @@ def test_quadrature_check_rejects_doubled_sigma2(monkeypatch):
 def test_unpatched_mixture_mmd2_is_used():
     # The break test above patches population.mixture_mmd2; it must be the function the module calls.
     assert population.mixture_mmd2 is mixture_mmd2
+
+
+@pytest.mark.parametrize(("eps", "dtype"), [(1e200, torch.float64), (1e30, torch.float32),
+                                            (torch.tensor([0.1, 1e30]), torch.float32)],
+                         ids=["float64", "float32", "tensor"])
+def test_rank_one_eps_overflow_names_eps(eps, dtype):
+    # eps = 1e200 used to end in a bare OverflowError from eps**2.
+    a = torch.ones(2, 3, dtype=dtype)
+    with pytest.raises(ValueError, match=r"eps = 1e\+\d+ is too large: eps\*\*2 overflows"):
+        population.rank_one_model(a, eps)

@@ -7,6 +7,8 @@ model side of the one-sided MMD.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from mmdlib._validation import (
@@ -37,6 +39,11 @@ def _rank_one_cov(a: torch.Tensor, eps: float | torch.Tensor) -> torch.Tensor:
 def _check_eps(eps: object, a: torch.Tensor) -> float | torch.Tensor:
     """Check the noise scale eps >= 0 of a a^T + eps^2 I against the device and batch shape of a."""
     eps = check_nonnegative("eps", eps)
+    largest = eps
+    if isinstance(eps, torch.Tensor):
+        largest = float(eps.detach().max()) if eps.device.type != "meta" and eps.numel() > 0 else None
+    if isinstance(largest, float) and largest > math.sqrt(torch.finfo(a.dtype).max):
+        raise ValueError(f"eps = {largest:.3g} is too large: eps**2 overflows {a.dtype}; rescale the problem")
     check_parameter_device("eps", eps, a.device)
     check_broadcast(a=a.shape[:-1], eps=parameter_shape(eps))
     return eps
