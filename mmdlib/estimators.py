@@ -204,7 +204,7 @@ def mmd2_biased_chunked(
     if isinstance(sigma2, torch.Tensor):
         if sigma2.numel() != 1:
             raise ValueError(f"sigma2 must be a single number, got a tensor of shape {tuple(sigma2.shape)}")
-        sigma2 = float(sigma2)
+        sigma2 = float(sigma2.detach())
     chunk_size = check_integer("chunk_size", chunk_size, minimum=1)
     dtype = torch.promote_types(x.dtype, y.dtype)
     n, m = x.shape[0], y.shape[0]

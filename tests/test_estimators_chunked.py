@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
@@ -88,3 +90,15 @@ def test_biased_centred_gradient_matches_difference() -> None:
         mmd2_biased(x_var, y, 0.8, method=method).backward()
         grads.append(x_var.grad)
     torch.testing.assert_close(grads[1], grads[0], rtol=0, atol=1e-13)
+
+
+def test_chunked_sigma2_requiring_grad_gives_no_warning():
+    # float() of a tensor that requires grad warned "Converting a tensor with requires_grad=True".
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(5, 2, generator=g, dtype=torch.float64)
+    y = torch.randn(6, 2, generator=g, dtype=torch.float64)
+    sigma2 = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = mmd2_biased_chunked(x, y, sigma2, chunk_size=2)
+    assert torch.allclose(value, mmd2_biased(x, y, 1.5), atol=1e-12)
