@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from mmdlib._validation import check_integer, check_positive, check_tensor
+from mmdlib._validation import check_integer, check_nonnegative, check_positive, check_tensor
 from mmdlib.closed_form import mixture_rank_one
 
 Loss = Callable[[torch.Tensor], torch.Tensor]
@@ -351,12 +351,11 @@ class Setting:
     eps: float = EPS
 
     def __post_init__(self) -> None:
-        if not self.mean_norm >= 0:
-            raise ValueError(f"mean_norm must be non-negative, got {self.mean_norm}")
+        check_nonnegative("mean_norm", self.mean_norm)
         check_positive("a_star_norm", self.a_star_norm)
         check_positive("sigma2", self.sigma2)
         check_positive("eps", self.eps)
-        if not 0 <= self.angle_deg <= 180:
+        if not 0 <= check_nonnegative("angle_deg", self.angle_deg) <= 180:
             raise ValueError(f"angle_deg must lie in [0, 180], got {self.angle_deg}")
 
     @property

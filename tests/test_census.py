@@ -215,3 +215,19 @@ def test_census_helpers_reject_bad_input():
         start_grid(1.0, 1)
     with pytest.raises(ValueError, match="kind must be one of"):
         CensusResult(Setting(0.0, 1.0, 0.0, 1.0)).count("saddle")
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((math.inf, 1.0, 0.0, 1.0), ValueError, "mean_norm must be finite and non-negative, got inf"),
+        (("1", 1.0, 0.0, 1.0), TypeError, "mean_norm must be a real number"),
+        ((1.0, 1.0, "0", 1.0), TypeError, "angle_deg must be a real number"),
+        ((1.0, 1.0, math.nan, 1.0), ValueError, "angle_deg must be finite"),
+    ],
+    ids=["inf-mean", "str-mean", "str-angle", "nan-angle"],
+)
+def test_setting_rejects_non_finite_and_non_numbers(args, error, match):
+    # An infinite mean_norm used to pass and fail later as "radius must be finite".
+    with pytest.raises(error, match=match):
+        Setting(*args)
