@@ -132,8 +132,17 @@ def loss_derivatives(
         values ``(k,)``, gradients ``(k, d)`` and Hessians ``(k, d, d)``.
 
     Raises:
-        TypeError, ValueError: when fn does not return a scalar (or a ``(k,)`` tensor when batched).
+        TypeError, ValueError: when x is not a float tensor ``(k, d)`` with k, d >= 1, or fn does not
+            return a scalar (or a ``(k,)`` tensor when batched). NaN in x is allowed, because the
+            stationary-point searches evaluate diverged runs and drop them afterwards.
     """
+    if not isinstance(x, torch.Tensor) or not x.dtype.is_floating_point:
+        kind = f"a tensor of dtype {x.dtype}" if isinstance(x, torch.Tensor) else type(x).__name__
+        raise TypeError(f"x must be a torch.Tensor of dtype float32 or float64, got {kind}; convert it with x.double()")
+    if x.dim() != 2 or x.shape[0] < 1 or x.shape[1] < 1:
+        raise ValueError(
+            f"x must have shape (k, d) with k >= 1 and d >= 1, got {tuple(x.shape)}; use x[None] for a single point"
+        )
     if batched:
         return _derivatives_batched(fn, x)
     _check_fn_output(fn(x[0]), None)

@@ -186,7 +186,9 @@ def test_median_heuristic_kernel_at_median_pair():
     assert math.exp(-median_d2.item() / (2.0 * sigma2.item())) == pytest.approx(math.exp(-1.0), rel=1e-12)
 
 
-@pytest.mark.parametrize("sigma2", [1e-50, 1e300, torch.tensor(1e-300, dtype=torch.float64)], ids=["1e-50", "1e300", "tensor"])
+@pytest.mark.parametrize(
+    "sigma2", [1e-50, 1e300, torch.tensor(1e-300, dtype=torch.float64)], ids=["1e-50", "1e300", "tensor"]
+)
 def test_gaussian_kernel_sigma2_outside_float32_raises(sigma2):
     # 1e-50 rounds to 0 in float32, so the diagonal would be 0 / 0 = NaN.
     x = torch.randn(4, 2)

@@ -189,3 +189,18 @@ def test_descent_nonpositive_step_raises():
 def test_classify_eigenvalues_bad_input_raises(eigenvalues, eig_tol, error, match):
     with pytest.raises(error, match=match):
         classify_eigenvalues(eigenvalues, eig_tol)
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "match"),
+    [
+        (torch.ones(0, 2, dtype=torch.float64), ValueError, r"x must have shape \(k, d\) with k >= 1 .* got \(0, 2\)"),
+        (torch.ones(2, dtype=torch.float64), ValueError, r"x must have shape \(k, d\).*use x\[None\]"),
+        ([[1.0, 2.0]], TypeError, "x must be a torch.Tensor of dtype float32 or float64, got list"),
+    ],
+    ids=["empty", "one-dimensional", "list"],
+)
+def test_loss_derivatives_bad_points_raise(x, error, match):
+    # An empty x raised a bare IndexError, and a (d,) vector was read as d points in one dimension.
+    with pytest.raises(error, match=match):
+        loss_derivatives(double_well, x)

@@ -163,7 +163,9 @@ def load(path: str | Path) -> dict:
     except OSError as exc:
         raise ResultsError(f"{path}: cannot read results file ({exc.strerror})") from exc
     except UnicodeDecodeError as exc:
-        raise ResultsError(f"{path}: field '<top level>' is not UTF-8 text ({exc.reason}); it is not a results file") from exc
+        raise ResultsError(
+            f"{path}: field '<top level>' is not UTF-8 text ({exc.reason}); it is not a results file"
+        ) from exc
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
