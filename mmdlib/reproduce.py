@@ -11,10 +11,12 @@ resumes after the last one. Invalid arguments print one error line and exit with
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, Sequence
 
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--chunk-size", type=int, default=64,
                         help="repeats per batched program and per save (default 64)")
     parser.add_argument("--history-points", type=int, default=50, help="loss values kept per repeat (default 50)")
+    parser.add_argument("--max-iterations", type=int, default=None,
+                        help="cap on training iterations of every method, for quick smoke runs")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     return parser
 
@@ -65,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _parser()
     args = parser.parse_args(argv)
-    for name in ("repeats", "chunk_size", "history_points", "threads"):
+    for name in ("repeats", "chunk_size", "history_points", "threads", "max_iterations"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be a positive integer, got {value}")
@@ -107,7 +111,7 @@ def _fresh(args: argparse.Namespace, spec: ExperimentSpec) -> dict:
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "experiment": args.experiment, "scale": args.scale, "base_seed": args.seed,
         "device": args.device, "device_name": _device_name(args.device), "dtype": args.dtype,
-        "repeats_cap": args.repeats, "spec": spec.to_dict(), "versions": _versions(),
+        "repeats_cap": args.repeats, "max_iterations": args.max_iterations, "spec": json.loads(json.dumps(spec.to_dict())), "versions": _versions(),
         "wall_time_s": 0.0, "complete": False, "runs": runs,
     }
 
@@ -117,7 +121,7 @@ def _resume_or_fresh(path: Path, args: argparse.Namespace, spec: ExperimentSpec)
     if not path.exists():
         return fresh
     old = results_io.load(path)
-    for key in ("experiment", "scale", "base_seed", "dtype", "repeats_cap", "spec"):
+    for key in ("experiment", "scale", "base_seed", "dtype", "repeats_cap", "max_iterations", "spec"):
         if old.get(key) != fresh[key]:
             raise ResultsError(f"{path}: field '{key}' differs from this command's settings, so the run "
                                "cannot resume; pass another --out folder or delete the file")
@@ -149,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
     """Run (or resume) the experiment described by parsed arguments; return the exit status."""
     torch.set_num_threads(args.threads)
     spec = get_spec(args.experiment, args.scale)
+    if args.max_iterations is not None:
+        capped = tuple(replace(m, iterations=min(m.iterations, args.max_iterations)) for m in spec.methods)
+        spec = replace(spec, methods=capped)
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.experiment}-{args.scale}.json"
     data = _resume_or_fresh(path, args, spec)
