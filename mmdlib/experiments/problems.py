@@ -57,7 +57,7 @@ def _vca_init(y: torch.Tensor, r: int, seeds: list[int]) -> torch.Tensor:
     inits = []
     for r_index, seed in enumerate(seeds):
         generator = torch.Generator(device="cpu").manual_seed(seed)
-        inits.append(vca(y[r_index].cpu(), r, generator).to(y))
+        inits.append(vca(y[r_index].cpu(), r, generator).endmembers.to(y))
     return torch.stack(inits)
 
 
