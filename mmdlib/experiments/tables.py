@@ -197,9 +197,16 @@ def open_choices(experiment: str) -> dict[str, str]:
     return notes
 
 
-def open_choices_markdown(experiment: str) -> str:
-    """:func:`open_choices` as a Markdown bullet list, one topic per line."""
-    return "\n".join(f"- *{topic}*: {text}" for topic, text in open_choices(experiment).items())
+def open_choices_markdown(experiment: str, skip_same_as: str | None = None) -> str:
+    """:func:`open_choices` as a Markdown bullet list, one topic per line.
+
+    Args:
+        experiment: the experiment whose choices are listed.
+        skip_same_as: another experiment; topics whose text is the same there are left out.
+    """
+    skip = open_choices(skip_same_as) if skip_same_as is not None else {}
+    items = [(topic, text) for topic, text in open_choices(experiment).items() if skip.get(topic) != text]
+    return "\n".join(f"- *{topic}*: {text}" for topic, text in items)
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

@@ -12,7 +12,13 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from mmdlib.experiments.success import wilson_interval
+from scipy.stats import chi2
+
+import torch
+
+from mmdlib._validation import check_integer, check_nonnegative, check_points, check_positive
+from mmdlib.experiments.spec import ExperimentSpec, Method, Setting
+from mmdlib.experiments.success import covariance_error, wilson_interval
 
 PAPER_TABLE_1: dict[float, dict[str, tuple[float, float]]] = {
     0.001: {"WGAN": (0.60, 0.20), "MMD": (0.46, 0.19)},
@@ -110,6 +116,22 @@ def rate_curve(data: dict, method: str, x: str = "m") -> RateCurve:
     bounds = [wilson_interval(s, t) if t else (math.nan, math.nan) for s, t in zip(successes, trials)]
     return RateCurve(method, labels, tuple(float(xs[label]) for label in labels), successes, trials,
                      tuple(b[0] for b in bounds), tuple(b[1] for b in bounds))
+
+
+def sample_mean_success_probability(m: int, d: int, threshold: float) -> float:
+    """Probability that the sample mean of m draws of N(mu*, I_d) meets |mean - mu*| / d <= threshold.
+
+    The sample mean is N(mu*, I_d / m), so m |mean - mu*|^2 follows a chi-square law with d degrees of
+    freedom and the probability is P(chi2_d <= m (threshold d)^2). This is the success rate of the exact
+    MLE in the one-Gaussian experiment of section 4.1, whose known covariance is I_d.
+
+    Raises:
+        TypeError, ValueError: if m or d is not a positive integer or threshold is not positive.
+    """
+    m = check_integer("m", m, minimum=1)
+    d = check_integer("d", d, minimum=1)
+    threshold = float(check_positive("threshold", threshold))
+    return float(chi2.cdf(m * (threshold * d) ** 2, df=d))
 
 
 @dataclass(frozen=True)
@@ -212,10 +234,7 @@ def error_summary(data: dict, setting: str, method: str) -> ErrorSummary:
     """
     for run in data["runs"]:
         if run["setting"] == setting and run["method"] == method:
-            values = [v for v in run["errors"] if v is not None and math.isfinite(v)]
-            mean = sum(values) / len(values) if values else math.nan
-            var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else math.nan
-            return ErrorSummary(setting, method, mean, math.sqrt(var), len(values), run["finished"])
+            return summarize(setting, method, run["errors"])
     raise KeyError(f"no run of method {method!r} at setting {setting!r}")
 
 
@@ -279,3 +298,104 @@ def table1_in_table8() -> list[tuple[float, str, tuple[float, float], list[str]]
 def verdict_line(claim: str, holds: bool, evidence: str, scale: str) -> str:
     """One printed line: ``[<scale> scale] <claim>: holds|does not hold (<evidence>)``."""
     return f"[{scale} scale] {claim}: {'holds' if holds else 'does not hold'} ({evidence})"
+
+
+def rank_one_mle(y: torch.Tensor, eps: float) -> torch.Tensor:
+    """Closed-form maximum-likelihood a of N(0, a a^T + eps^2 I) with eps known, batched over repeats.
+
+    With S = y^T y / m the sample second moment, lambda_1 its largest eigenvalue and v_1 a unit
+    eigenvector, the likelihood is maximised by a = sqrt(max(lambda_1 - eps^2, 0)) v_1 (probabilistic PCA
+    with one factor and a fixed noise variance, Tipping and Bishop 1999). The sign of a is arbitrary, like
+    the model's. Computed in float64.
+
+    Args:
+        y: data ``(..., m, d)``.
+        eps: the known noise level, >= 0.
+
+    Returns:
+        ``(..., d)`` in the dtype of ``y``.
+    """
+    y = check_points("y", y)
+    eps = float(check_nonnegative("eps", eps))
+    y64 = y.double()
+    second_moment = y64.transpose(-2, -1) @ y64 / y.shape[-2]  # (..., d, d)
+    values, vectors = torch.linalg.eigh(second_moment)  # ascending eigenvalues
+    scale = (values[..., -1] - eps**2).clamp_min(0.0).sqrt()
+    return (scale.unsqueeze(-1) * vectors[..., -1]).to(y.dtype)
+
+
+def closed_form_mle_curve(data: dict, method: str = "MLE") -> RateCurve:
+    """Success counts of the closed-form MLE (:func:`rank_one_mle`) on the data of a covariance results dict.
+
+    The data of each repeat are drawn again from its seed, exactly as the runner drew them, for the repeats
+    that ``method`` ran at each setting; the curve is named ``"closed-form MLE"``.
+
+    Raises:
+        ValueError: if the results are not of the single-Gaussian covariance experiments.
+    """
+    from mmdlib.experiments.problems import build_problem
+    from mmdlib.experiments.runner import repeat_seed
+
+    if data["experiment"] not in ("covariance", "covariance_eps"):
+        raise ValueError(f"the closed-form MLE covers the experiments 'covariance' and 'covariance_eps', got "
+                         f"{data['experiment']!r}")
+    spec = _spec_from_dict(data["spec"])
+    runs = {r["setting"]: r for r in data["runs"] if r["method"] == method}
+    labels, xs, successes, trials = [], [], [], []
+    for index, setting in enumerate(spec.settings):
+        indices = runs[setting.label]["repeat_indices"] if setting.label in runs else []
+        if not indices:
+            continue
+        seeds = [repeat_seed(data["base_seed"], index, int(k)) for k in indices]
+        problem = build_problem(spec, setting, torch.tensor(seeds, dtype=torch.int64), seeds, torch.float64)
+        errors = covariance_error(rank_one_mle(problem.y, setting.eps), problem.truth["a"])
+        labels.append(setting.label)
+        xs.append(float(setting.eps if data["experiment"] == "covariance_eps" else setting.m))
+        successes.append(int((errors <= spec.threshold).sum()))
+        trials.append(len(indices))
+    bounds = [wilson_interval(s, t) for s, t in zip(successes, trials)]
+    return RateCurve("closed-form MLE", tuple(labels), tuple(xs), tuple(successes), tuple(trials),
+                     tuple(b[0] for b in bounds), tuple(b[1] for b in bounds))
+
+
+def _spec_from_dict(spec: dict) -> ExperimentSpec:
+    """Rebuild an :class:`ExperimentSpec` from its ``to_dict`` form, as stored in a results file."""
+    fields = dict(spec)
+    fields["settings"] = tuple(Setting(**s) for s in spec["settings"])
+    fields["methods"] = tuple(Method(**{**m, "holdout_grid": tuple(m["holdout_grid"])}) for m in spec["methods"])
+    return ExperimentSpec(**fields)
+
+
+def initial_errors(data: dict, method: str) -> dict[str, list[float]]:
+    """The experiment's error of the starting point of each repeat that ``method`` ran, per setting label.
+
+    Truth, data and starting point are drawn again from each repeat's seed, as the runner drew them; for
+    the unmixing experiment the starting point is VCA's estimate, so this is the paper's "VCA" column.
+
+    Raises:
+        KeyError: if the results hold no run of ``method``.
+    """
+    from mmdlib.experiments.problems import build_problem, parameter_error
+    from mmdlib.experiments.runner import repeat_seed
+
+    spec = _spec_from_dict(data["spec"])
+    runs = {r["setting"]: r for r in data["runs"] if r["method"] == method}
+    if not runs:
+        raise KeyError(f"no runs of method {method!r}; the results hold {list(methods(data))}")
+    errors = {}
+    for index, setting in enumerate(spec.settings):
+        indices = runs[setting.label]["repeat_indices"] if setting.label in runs else []
+        if not indices:
+            continue
+        seeds = [repeat_seed(data["base_seed"], index, int(k)) for k in indices]
+        problem = build_problem(spec, setting, torch.tensor(seeds, dtype=torch.int64), seeds, torch.float64)
+        errors[setting.label] = parameter_error(spec, problem.init, problem.truth).tolist()
+    return errors
+
+
+def summarize(setting: str, method: str, values: Sequence[float]) -> ErrorSummary:
+    """:class:`ErrorSummary` of a list of errors; non-finite values count as trials but not in the mean."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(v)]
+    mean = sum(finite) / len(finite) if finite else math.nan
+    var = sum((v - mean) ** 2 for v in finite) / (len(finite) - 1) if len(finite) > 1 else math.nan
+    return ErrorSummary(setting, method, mean, math.sqrt(var), len(finite), len(values))
