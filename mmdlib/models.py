@@ -1,4 +1,4 @@
-"""The generative models of the paper's section 4, batched over a leading repeat dimension R.
+"""The generative models of section 4 of Alon, Globerson and Wiesel (2021, arXiv 2110.13452), batched over a leading repeat dimension R.
 
 Each model maps base noise to samples by a reparameterization, so gradients flow into the parameters:
 
@@ -76,7 +76,7 @@ class Model:
         raise NotImplementedError(f"Only the Gaussian models have a log-likelihood; {type(self).__name__} has none")
 
     def closed_form(self, params: Params) -> GaussianMixture:
-        """The model as a :class:`GaussianMixture`, for the exact model side of the one-sided MMD."""
+        """Build the model as a :class:`GaussianMixture`, for the exact model side of the one-sided MMD."""
         raise NotImplementedError(f"Only the Gaussian models have a closed form; {type(self).__name__} has none")
 
     _param_event_dims: tuple[int, ...] = (1,)

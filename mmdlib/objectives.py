@@ -4,7 +4,7 @@
 * :func:`one_sided_mmd_loss`: the same with the model side exact (n = infinity), from Lemma 4.
 * :func:`mle_loss`: the negative mean log-likelihood.
 
-The repeats are independent, so the gradient of ``loss.sum()`` with respect to a batched parameter holds
+The repeats are independent, so the gradient of ``loss.sum()`` with respect to a batched parameter contains
 each repeat's own gradient in its row.
 """
 
@@ -17,7 +17,13 @@ from mmdlib.models import Model, NoiseSource, Params
 
 
 def mmd_loss(
-    model: Model, params: Params, y: torch.Tensor, sigma2: float | torch.Tensor, n: int, source: NoiseSource
+    model: Model,
+    params: Params,
+    y: torch.Tensor,
+    sigma2: float | torch.Tensor,
+    n: int,
+    source: NoiseSource,
+    data_term: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Unbiased MMD^2 (eq. 21) between n fresh samples of the model and the data.
 
@@ -25,14 +31,16 @@ def mmd_loss(
         model: the model; params: its parameters with leading dimension R.
         y: data ``(R, m, d)``.
         sigma2: kernel variance in exp(-|x-y|^2/(2 sigma2)); float or ``(R,)``.
-        n: number of model samples per repeat (n >= 2), m times the fakes ratio in the paper's tables.
+        n: number of model samples per repeat (n >= 2), m times the fakes ratio of appendix Tables 2 to 5.
         source: noise source for the n samples.
+        data_term: the data-only U-statistic ``(R,)`` from :func:`data_u_statistic`, which does not change
+            during training; computed here when None.
 
     Returns:
         ``(R,)``; an unbiased estimate, so values can be negative.
     """
     x = model.transform(params, model.draw_noise(source, n))
-    return mmd2_unbiased_fast(x, y, sigma2)
+    return mmd2_unbiased_fast(x, y, sigma2, data_term)
 
 
 def _gram(x: torch.Tensor, y: torch.Tensor, scale: float | torch.Tensor) -> torch.Tensor:
@@ -41,29 +49,44 @@ def _gram(x: torch.Tensor, y: torch.Tensor, scale: float | torch.Tensor) -> torc
     return torch.exp(-d2.clamp_min(0.0) * scale)
 
 
-def mmd2_unbiased_fast(x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+def _offdiag_mean(gram: torch.Tensor) -> torch.Tensor:
+    n = gram.shape[-1]
+    return (gram.sum((-2, -1)) - torch.diagonal(gram, dim1=-2, dim2=-1).sum(-1)) / (n * (n - 1))
+
+
+def _scale(sigma2: float | torch.Tensor) -> float | torch.Tensor:
+    return 0.5 / sigma2[..., None, None] if isinstance(sigma2, torch.Tensor) else 0.5 / sigma2
+
+
+def data_u_statistic(y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+    """1/(m(m-1)) sum_{i != j} k(y_i, y_j), the data term of eq. 21, ``(R,)``."""
+    y = y - y.mean(-2, keepdim=True)
+    return _offdiag_mean(_gram(y, y, _scale(sigma2)))
+
+
+def mmd2_unbiased_fast(
+    x: torch.Tensor, y: torch.Tensor, sigma2: float | torch.Tensor, data_term: torch.Tensor | None = None
+) -> torch.Tensor:
     """Eq. 21 like :func:`mmdlib.estimators.mmd2_unbiased`, with Gram matrices from matrix products.
 
     ``mmd2_unbiased`` forms all differences x_i - y_j, an ``(R, n, m, d)`` tensor, so that its second
-    derivatives stay exact; training needs first derivatives only, and matrix products are several times
-    faster. Both samples are centred at the data mean first, which keeps the expansion
+    derivatives stay exact. Training needs first derivatives only, so matrix products, several times
+    faster, do here. Both samples are centred at the data mean first, which keeps the expansion
     |x|^2 + |y|^2 - 2 x.y accurate in float32 for data far from the origin.
 
     Args:
         x: ``(R, n, d)``; y: ``(R, m, d)``; sigma2: float or ``(R,)``.
+        data_term: precomputed :func:`data_u_statistic` of y, or None to compute it.
 
     Returns:
         ``(R,)``.
     """
     center = y.mean(-2, keepdim=True).detach()
     x, y = x - center, y - center
-    scale = 0.5 / sigma2[..., None, None] if isinstance(sigma2, torch.Tensor) else 0.5 / sigma2
-    n, m = x.shape[-2], y.shape[-2]
-    k_xx = _gram(x, x, scale)
-    k_yy = _gram(y, y, scale)
-    off_xx = (k_xx.sum((-2, -1)) - torch.diagonal(k_xx, dim1=-2, dim2=-1).sum(-1)) / (n * (n - 1))
-    off_yy = (k_yy.sum((-2, -1)) - torch.diagonal(k_yy, dim1=-2, dim2=-1).sum(-1)) / (m * (m - 1))
-    return off_xx + off_yy - 2.0 * _gram(x, y, scale).mean((-2, -1))
+    scale = _scale(sigma2)
+    if data_term is None:
+        data_term = _offdiag_mean(_gram(y, y, scale))
+    return _offdiag_mean(_gram(x, x, scale)) + data_term - 2.0 * _gram(x, y, scale).mean((-2, -1))
 
 
 def one_sided_mmd_loss(model: Model, params: Params, y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:

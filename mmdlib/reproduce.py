@@ -4,8 +4,8 @@
 
 Repeats run in chunks, each chunk one batched program (:func:`mmdlib.experiments.runner.run_setting`).
 After every chunk the results file ``DIR/EXPERIMENT-SCALE.json`` is rewritten atomically, so an
-interrupted run (Ctrl-C, SIGTERM, even SIGKILL) keeps every finished chunk; running the same command again
-resumes after the last one. Invalid arguments print one error line and exit with status 2.
+interrupted run (Ctrl-C, SIGTERM, even SIGKILL) keeps every finished chunk. Running the same command
+again resumes after the last finished chunk. Invalid arguments print one error line and exit with status 2.
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--history-points", type=int, default=50, help="loss values kept per repeat (default 50)")
     parser.add_argument("--max-iterations", type=int, default=None,
                         help="cap on training iterations of every method, for quick smoke runs")
+    parser.add_argument("--holdout", action="store_true",
+                        help="choose sigma2 of MMD and OSMMD per repeat by hold-out over powers of ten")
+    parser.add_argument("--settings", nargs="+", default=None, metavar="LABEL",
+                        help="run only these x-axis settings, by label (e.g. m=16); default: all")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     return parser
 
@@ -77,6 +81,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--seed must be a non-negative integer, got {args.seed}")
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda was requested but torch.cuda.is_available() is False; use --device cpu")
+    if args.settings is not None:
+        labels = [s.label for s in get_spec(args.experiment, args.scale).settings]
+        unknown = [label for label in args.settings if label not in labels]
+        if unknown:
+            parser.error(f"--settings has unknown label(s) {', '.join(unknown)}; "
+                         f"{args.experiment} at scale {args.scale} has {', '.join(labels)}")
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out must be a folder, but {args.out} is a file")
     return args
@@ -156,14 +166,21 @@ def run(args: argparse.Namespace) -> int:
     if args.max_iterations is not None:
         capped = tuple(replace(m, iterations=min(m.iterations, args.max_iterations)) for m in spec.methods)
         spec = replace(spec, methods=capped)
+    if args.holdout:
+        methods = tuple(replace(m, holdout=True) if m.kind in ("mmd", "osmmd") else m for m in spec.methods)
+        spec = replace(spec, methods=methods)
+    if args.settings is not None:
+        spec = replace(spec, settings=tuple(s for s in spec.settings if s.label in args.settings))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{args.experiment}-{args.scale}.json"
     data = _resume_or_fresh(path, args, spec)
+
     dtype = torch.float64 if args.dtype == "float64" else torch.float32
     pending = sum(r["repeats"] - r["finished"] for r in data["runs"])
     total = sum(r["repeats"] for r in data["runs"])
     signal.signal(signal.SIGTERM, _raise_interrupted)
     signal.signal(signal.SIGINT, _raise_interrupted)
+
     bar = tqdm(total=total, initial=total - pending, desc=f"{args.experiment} ({args.scale})", unit="repeat")
     try:
         for run_entry in data["runs"]:
@@ -189,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
     bar.close()
     results_io.save(path, data)
+
     print(f"wrote {path}")
     for row in results_io.success_table(data):
         low, high = row["wilson95"]

@@ -77,7 +77,8 @@ def test_unmixing_samples_lie_near_simplex_image():
     A = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]], dtype=torch.float64)  # (1, d=2, r=3)
     model = LinearUnmixing(2, 3, sigma_w2=0.0)
     x = model.sample({"A": A}, 20000, _gen(6))[0]
-    assert (x >= 0).all() and (x.sum(-1) <= 1 + 1e-12).all()
+    assert (x >= 0).all()
+    assert (x.sum(-1) <= 1 + 1e-12).all()
     # Dirichlet(1, 1, 1) has mean 1/3 and variance (1/3)(2/3)/4 = 1/18 per coordinate.
     assert torch.allclose(x.mean(0), torch.full((2,), 1 / 3, dtype=torch.float64), atol=0.01)
     assert torch.allclose(x.var(0), torch.full((2,), 1 / 18, dtype=torch.float64), atol=0.003)

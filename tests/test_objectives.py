@@ -8,7 +8,7 @@ from mmdlib.closed_form import gaussian_mean, gaussian_rank_one
 from mmdlib.estimators import mmd2_unbiased
 from mmdlib.experiments.rng import CounterNoise
 from mmdlib.models import GaussianMean, RankOneCovariance
-from mmdlib.objectives import mle_loss, mmd2_unbiased_fast, mmd_loss, one_sided_mmd_loss
+from mmdlib.objectives import data_u_statistic, mle_loss, mmd2_unbiased_fast, mmd_loss, one_sided_mmd_loss
 
 D = 2
 SIGMA2 = 1.5
@@ -23,7 +23,10 @@ def test_fast_mmd_matches_reference_estimator():
     x = torch.randn(3, 6, D, generator=g, dtype=torch.float64) + 100.0
     y = torch.randn(3, 5, D, generator=g, dtype=torch.float64) + 100.0
     sigma2 = torch.tensor([0.5, 1.0, 4.0], dtype=torch.float64)
-    assert torch.allclose(mmd2_unbiased_fast(x, y, sigma2), mmd2_unbiased(x, y, sigma2), atol=1e-12)
+    expected = mmd2_unbiased(x, y, sigma2)
+    assert torch.allclose(mmd2_unbiased_fast(x, y, sigma2), expected, atol=1e-12)
+    data_term = data_u_statistic(y, sigma2)
+    assert torch.allclose(mmd2_unbiased_fast(x, y, sigma2, data_term), expected, atol=1e-12)
 
 
 def test_mle_gradient_gaussian_mean_is_analytic():

@@ -72,7 +72,7 @@ class BatchedCritic:
         return cls(weights, biases)
 
     def parameters(self) -> list[torch.Tensor]:
-        """All weight and bias tensors, for the critic's optimizer."""
+        """Return all weight and bias tensors, for the critic's optimizer."""
         return [*self.weights, *self.biases]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -108,7 +108,7 @@ def build_problem(
 
 
 def parameter_error(spec: ExperimentSpec, params: Params, truth: Params) -> torch.Tensor:
-    """The experiment's error measure per repeat ``(R,)``; success means error <= ``spec.threshold``.
+    """Compute the experiment's error measure per repeat ``(R,)``; success means error <= ``spec.threshold``.
 
     The mean experiments use a strict ``<`` in section 4.1; ties have probability zero, so ``<=`` is used
     for all.

@@ -1,6 +1,6 @@
 """Results files of ``python -m mmdlib.reproduce``: plain JSON, written atomically, validated on load.
 
-A file holds the experiment's spec, the seeds, library versions, device, wall time and, for each
+A file contains the experiment's spec, the seeds, library versions, device, wall time and, for each
 (setting, method) pair, the finished repeats with their errors, success flags, final parameters and loss
 histories, plus the success count and its Wilson 95% interval. :func:`load` checks every field it reads,
 so a truncated or hand-edited file fails with an error naming the file and the field. No pickle is used.

@@ -1,8 +1,8 @@
 """Batched training of all repeats of one (setting, method) pair of a section 4 experiment.
 
-All R repeats train as one program: parameters carry a leading dimension R, the loss is a vector ``(R,)``
-whose sum is differentiated (the repeats are independent, so each row of the gradient is that repeat's
-own), and Adam, being elementwise, updates each row exactly as it would alone. WGAN critics are batched
+All R repeats train as one program. Parameters carry a leading dimension R and the loss is a vector
+``(R,)`` whose sum is differentiated. The repeats are independent, so each row of the gradient is that
+repeat's own, and Adam, being elementwise, updates each row exactly as it would alone. WGAN critics are batched
 the same way (:class:`mmdlib.baselines.wgan.BatchedCritic`). Random draws are counter-based and keyed by
 repeat, so a repeat run alone follows the same trajectory as inside a batch, up to floating-point
 reduction order.
@@ -22,7 +22,7 @@ from mmdlib.experiments.rng import SETUP_STREAM, CounterNoise, derive_key
 from mmdlib.experiments.spec import ExperimentSpec, Method
 from mmdlib.kernels import squared_distances
 from mmdlib.models import Params
-from mmdlib.objectives import mle_loss, mmd_loss, one_sided_mmd_loss
+from mmdlib.objectives import data_u_statistic, mle_loss, mmd_loss, one_sided_mmd_loss
 
 # Each training step t uses streams t * _STEP_STREAMS + k, k < _STEP_STREAMS.
 _STEP_STREAMS = 16
@@ -114,6 +114,7 @@ def train(
     record = set(steps)
     history = []
     diverged = torch.zeros(y.shape[0], dtype=torch.bool, device=y.device)
+    data_term = data_u_statistic(y, sigma2) if method.kind == "mmd" else None
 
     for t in range(method.iterations):
         stream = t * _STEP_STREAMS
@@ -128,7 +129,7 @@ def train(
                 critic_opt.step()
         source = CounterNoise(keys, stream, dtype)
         if method.kind == "mmd":
-            loss = mmd_loss(model, params, y, sigma2, n, source)
+            loss = mmd_loss(model, params, y, sigma2, n, source, data_term)
         elif method.kind == "osmmd":
             loss = one_sided_mmd_loss(model, params, y, sigma2)
         elif method.kind == "mle":
@@ -161,7 +162,7 @@ def _median_sigma2(y: torch.Tensor) -> torch.Tensor:
 
 
 def select_sigma2_holdout(problem: Problem, method: Method, keys: torch.Tensor) -> torch.Tensor:
-    """Choose sigma2 per repeat by hold-out over ``method.holdout_grid`` (the paper's footnote 3).
+    """Choose sigma2 per repeat by hold-out over ``method.holdout_grid`` (footnote 3 of Alon, Globerson and Wiesel, 2021, arXiv 2110.13452).
 
     The last 20% of each repeat's data is held out. For each candidate sigma2, the method trains on the
     rest; the score is the unbiased MMD^2 between 512 samples of the trained model and the held-out points,

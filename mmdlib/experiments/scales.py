@@ -1,11 +1,11 @@
-"""The two scales of every experiment, as data: ``paper`` (appendix Tables 2 to 8) and ``ci`` (fast).
+"""The two scales of every experiment of Alon, Globerson and Wiesel (2021, arXiv 2110.13452), as data: ``paper`` (appendix Tables 2 to 8) and ``ci`` (fast).
 
 Reading of the appendix tables. The "Bandwidth" column lists powers of ten (printed 10^1, 10^2, 10^4);
 we read it as the kernel variance sigma2 in exp(-|x-y|^2/(2 sigma2)), not as sigma, because sigma2 is the
 paper's own kernel parameter in eq. 2 and Lemma 4. "Fakes ratio" is n/m. "Repeats" differs per method.
 
-The ``ci`` scale keeps every method and the shape of each x-axis but cuts d, repeats, iterations and the
-values of m so that each experiment runs in about a minute on 2 CPU cores; its numbers are a smoke test,
+The ``ci`` scale keeps every method and the shape of each x-axis but cuts repeats, iterations and the
+values of m, so that each experiment runs in about a minute on 2 CPU cores. Its numbers are a smoke test,
 not a reproduction.
 """
 
@@ -15,7 +15,7 @@ from mmdlib.experiments.spec import ExperimentSpec, Method, Setting
 
 SCALES = ("ci", "paper")
 
-# Choices the paper leaves open, shared by all Gaussian experiments.
+# Choices that the paper (Alon et al., 2021) leaves open, shared by all Gaussian experiments.
 COMMON_NOTES = {
     "d": "The paper states d only for unmixing (d = 10); we use d = 10 throughout the paper scale.",
     "m": "Figures 4, 5, 7 and 8 plot success against m without listing the values; we use powers of two.",
@@ -140,7 +140,7 @@ def _unmixing(scale: str) -> ExperimentSpec:
 
 
 def get_spec(experiment: str, scale: str) -> ExperimentSpec:
-    """The :class:`ExperimentSpec` of ``experiment`` at ``scale`` (``"ci"`` or ``"paper"``)."""
+    """Build the :class:`ExperimentSpec` of ``experiment`` at ``scale`` (``"ci"`` or ``"paper"``)."""
     from mmdlib.experiments import EXPERIMENTS
 
     if experiment not in EXPERIMENTS:
