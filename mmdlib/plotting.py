@@ -89,8 +89,9 @@ def plot_success_rates(ax, data: dict, x: str = "m", *, title: str | None = None
         keep = [j for j, t in enumerate(curve.trials) if t]
         xs = [_spread(curve.x[j], i, len(names), log_x) for j in keep]
         rates = [curve.rates[j] for j in keep]
-        below = [curve.rates[j] - curve.low[j] for j in keep]
-        above = [curve.high[j] - curve.rates[j] for j in keep]
+        # Clamped at 0: for 0 or all successes a bound equals the rate up to rounding.
+        below = [max(curve.rates[j] - curve.low[j], 0.0) for j in keep]
+        above = [max(curve.high[j] - curve.rates[j], 0.0) for j in keep]
         ax.errorbar(xs, rates, yerr=[below, above], label=name, capsize=3, markersize=5, **styles[name])
     if log_x:
         ax.set_xscale("log")
@@ -129,7 +130,7 @@ def plot_error_summary(ax, data: dict, x: str = "sigma_w2", *, title: str | None
             if known:
                 ax.plot([_spread(v, i, len(names), True) for v, _ in known], [m for _, m in known], linestyle="none",
                         marker=styles[name]["marker"], markerfacecolor="none", markeredgecolor=styles[name]["color"],
-                        markersize=9)
+                        markersize=9, label=f"_paper {name}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(X_LABELS.get(x, x))

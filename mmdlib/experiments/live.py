@@ -10,6 +10,7 @@ it exists and the live run otherwise, with one line that says which was chosen.
 
 from __future__ import annotations
 
+import json
 import math
 import platform
 from pathlib import Path
@@ -129,7 +130,8 @@ def collect(spec: ExperimentSpec, records: list[list[dict]], *, base_seed: int =
         "format": FORMAT, "format_version": FORMAT_VERSION, "experiment": spec.experiment, "scale": spec.scale,
         "base_seed": base_seed, "device": "cpu", "device_name": "cpu (run inside a chapter)",
         "dtype": "float64" if dtype == torch.float64 else "float32", "repeats_cap": repeats_cap,
-        "spec": spec.to_dict(), "versions": _versions(), "wall_time_s": 0.0,
+        "max_iterations": None, "spec": json.loads(json.dumps(spec.to_dict())), "versions": _versions(),
+        "wall_time_s": 0.0,
         "complete": all(r["finished"] == r["repeats"] for r in runs), "runs": runs,
     }
     return results_io.validate(data, f"<live run of {spec.experiment} at scale {spec.scale}>")
@@ -160,8 +162,10 @@ def load_or_fallback(path: str | Path, fallback: dict) -> tuple[dict, str]:
     path = Path(path)
     experiment = fallback["experiment"]
     if not path.exists():
+        cap = fallback.get("repeats_cap")
+        limit = f" (at most {cap} repeats per point)" if cap is not None else ""
         message = (f"{path} is absent, so this page shows its own {fallback['scale']}-scale run of "
-                   f"{experiment!r} in place of the paper-scale results.")
+                   f"{experiment!r}{limit} in place of the paper-scale results.")
         return fallback, message
     data = results_io.load(path)
     if data["experiment"] != experiment:
@@ -169,8 +173,12 @@ def load_or_fallback(path: str | Path, fallback: dict) -> tuple[dict, str]:
                                       f"{experiment!r}; copy the matching file from runs/")
     done = sum(r["finished"] for r in data["runs"])
     total = sum(r["repeats"] for r in data["runs"])
-    state = "complete" if data["complete"] else f"incomplete, {done} of {total} repeats finished"
-    message = f"Loaded {path}: {experiment!r} at the {data['scale']} scale ({state})."
+    details = ["complete" if data["complete"] else f"incomplete, {done} of {total} repeats finished"]
+    if data.get("repeats_cap") is not None:
+        details.append(f"repeats capped at {data['repeats_cap']} per point")
+    if data.get("max_iterations") is not None:
+        details.append(f"iterations capped at {data['max_iterations']}, so not a reproduction")
+    message = f"Loaded {path}: {experiment!r} at the {data['scale']} scale ({'; '.join(details)})."
     return data, message
 
 
