@@ -132,7 +132,7 @@ def test_mean_difference_z_matches_welch_t():
     assert math.isnan(mean_difference_z(summarize("s", "c", [1.0]), b))
 
 
-def test_sample_mean_probability_matches_chi_square_and_simulation():
+def test_sample_mean_probability_matches_simulation():
     m, d, threshold = 256, 10, 0.02
     assert sample_mean_success_probability(m, d, threshold) == pytest.approx(chi2.cdf(m * (threshold * d) ** 2, d))
     g = torch.Generator().manual_seed(0)
@@ -214,3 +214,62 @@ def test_table1_entries_found_in_table8():
 def test_verdict_line_format():
     assert verdict_line("X beats Y", True, "0.5 vs 0.1", "ci") == "[ci scale] X beats Y: holds (0.5 vs 0.1)"
     assert "does not hold" in verdict_line("X", False, "e", "paper")
+
+
+def _tiny_covariance(experiment: str = "covariance", lr: float = 0.1):
+    from mmdlib.experiments.live import collect, run_method
+    from mmdlib.experiments.spec import ExperimentSpec, Method
+
+    methods = (Method("MLE", "mle", lr=lr, iterations=3, repeats=3),)
+    settings = (Setting("m=10", 10, eps=0.3), Setting("m=20", 20, eps=0.3))
+    spec = ExperimentSpec(experiment, "test", 3, settings, methods, threshold=0.5)
+    return spec, collect(spec, [run_method(spec, "MLE", base_seed=4)], base_seed=4)
+
+
+def test_redrawn_problems_match_the_runner():
+    from mmdlib.experiments.runner import run_setting
+    from mmdlib.experiments.verdicts import redraw_problems
+
+    spec, data = _tiny_covariance()
+    redrawn = list(redraw_problems(data, "MLE"))
+    assert [s.label for s, _ in redrawn] == ["m=10", "m=20"]
+    for index, (setting, problem) in enumerate(redrawn):
+        result = run_setting(spec, index, "MLE", range(3), base_seed=4)
+        assert torch.allclose(problem.truth["a"].float(), result.truth["a"], atol=1e-6)
+        assert problem.y.shape == (3, setting.m, 3)
+
+
+def test_initial_errors_equal_errors_after_zero_steps():
+    from mmdlib.experiments.verdicts import initial_errors
+
+    _, data = _tiny_covariance(lr=0.0)
+    errors = initial_errors(data, "MLE")
+    for run in data["runs"]:
+        assert errors[run["setting"]] == pytest.approx(run["errors"], rel=1e-5)
+    with pytest.raises(KeyError, match="no runs of method 'MMD'"):
+        initial_errors(data, "MMD")
+
+
+def test_closed_form_mle_curve_scores_each_repeat():
+    from mmdlib.experiments.verdicts import closed_form_mle_curve, redraw_problems
+
+    _, data = _tiny_covariance()
+    curve = closed_form_mle_curve(data)
+    assert curve.settings == ("m=10", "m=20")
+    assert curve.x == (10.0, 20.0)
+    assert curve.trials == (3, 3)
+    for (setting, problem), successes in zip(redraw_problems(data, "MLE"), curve.successes):
+        sample_cov = problem.y.transpose(-2, -1) @ problem.y / setting.m
+        top = torch.linalg.eigvalsh(sample_cov)[..., -1]
+        a_hat = rank_one_mle(problem.y, setting.eps)
+        assert torch.allclose(a_hat.pow(2).sum(-1), top - setting.eps**2)
+        errors = covariance_error(a_hat, problem.truth["a"])
+        assert successes == int((errors <= 0.5).sum())
+
+
+def test_closed_form_mle_curve_rejects_mixtures():
+    from mmdlib.experiments.verdicts import closed_form_mle_curve
+
+    _, data = _tiny_covariance("mixture_covariance")
+    with pytest.raises(ValueError, match="covers the experiments 'covariance' and 'covariance_eps'"):
+        closed_form_mle_curve(data)

@@ -5,7 +5,7 @@ A chapter calls :func:`run_method` once per method, which trains every setting o
 :mod:`mmdlib.experiments.results`). :func:`collect` joins the records of all methods into one validated
 results dict, so the figures and verdicts of a chapter read a live run and a file written by
 ``python -m mmdlib.reproduce`` through the same code. :func:`load_or_fallback` returns the stored file when
-it exists and the live run otherwise, with one line that says which was chosen.
+it exists and the live run otherwise, with one line that names the choice.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from mmdlib.experiments.success import wilson_interval
 
 
 def run_record(setting: Setting, method: Method, target: int, result: RunResult) -> dict:
-    """One ``runs`` entry of a results file, built from a finished :class:`RunResult`.
+    """Build one ``runs`` entry of a results file from a finished :class:`RunResult`.
 
     Args:
         setting: the x-axis point that ran; method: the method that ran.
@@ -145,7 +145,7 @@ def _versions() -> dict[str, str]:
 def load_or_fallback(path: str | Path, fallback: dict) -> tuple[dict, str]:
     """Return the results file at ``path`` if it exists, else ``fallback``, with one line naming the choice.
 
-    The line holds no time or machine detail, so a chapter that prints it gives the same output on every
+    The line contains no time or machine detail, so a chapter that prints it gives the same output on every
     run with the same files.
 
     Args:

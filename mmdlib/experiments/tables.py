@@ -1,5 +1,8 @@
 """Settings tables of the experiments, generated from :mod:`mmdlib.experiments.scales` (one source of truth).
 
+"The paper" is Alon, Globerson and Wiesel, "On the Optimization Landscape of Maximum Mean Discrepancy"
+(arXiv 2110.13452); its appendix C lists the hyperparameters in Tables 2 to 7.
+
 Each row names a parameter, its value at the paper scale and at the CI scale, and where the paper-scale
 value comes from: a table or section of the paper, or the book's own choice with the reason taken from
 the spec's ``notes``. Values are read from the specs and never typed here, so a change in ``scales.py``
@@ -28,7 +31,6 @@ FIGURE = {
 """Where the paper shows each experiment's results."""
 
 BOOK = "book"
-CI_SOURCE = "book: CI scale"
 
 
 @dataclass(frozen=True)
@@ -90,16 +92,19 @@ def _experiment_rows(paper: ExperimentSpec, ci: ExperimentSpec) -> list[SettingR
         SettingRow("dimension d", format_value(paper.d), format_value(ci.d), d_source),
         SettingRow(axis_name, format_value(paper_axis), format_value(ci_axis), axis_source),
     ]
+
     if experiment in ("covariance_eps", "unmixing"):
         sizes = sorted({s.m for s in paper.settings})
         source = _note(paper, "data") if unmixing else _note(paper, "eps grid")
         rows.append(SettingRow("data points m", format_value(tuple(sizes)),
                                format_value(tuple(sorted({s.m for s in ci.settings}))), source))
+
     if experiment in ("covariance", "mixture_covariance"):
         source = _note(paper, "eps") if "eps" in paper.notes else "paper: section 4.2"
         rows.append(SettingRow("eps", format_value(paper.settings[0].eps), format_value(ci.settings[0].eps), source))
     if unmixing:
         rows.append(SettingRow("endmembers r", format_value(paper.r), format_value(ci.r), "paper: section 4.3"))
+
     threshold_source = {"mean": "paper: section 4.1", "mixture_mean": "paper: section 4.1",
                         "covariance": "paper: section 4.2", "mixture_covariance": "paper: section 4.2",
                         "covariance_eps": "paper: section 4.2 (the single-Gaussian gamma)"}
@@ -210,7 +215,7 @@ def open_choices_markdown(experiment: str, skip_same_as: str | None = None) -> s
 
 
 def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A Markdown pipe table; ``|`` inside a cell is escaped so it cannot split the cell.
+    """Render a Markdown pipe table, escaping ``|`` inside a cell so it cannot split the cell.
 
     Raises:
         ValueError: if a row has another number of cells than ``header``.
@@ -226,7 +231,7 @@ def markdown_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 
 def settings_markdown(experiment: str) -> str:
-    """The settings table of ``experiment`` as Markdown: parameter, paper scale, CI scale, source."""
+    """Render the settings table of ``experiment`` as Markdown: parameter, paper scale, CI scale, source."""
     rows = [(r.parameter, r.paper, r.ci, r.source) for r in settings_rows(experiment)]
     return markdown_table(("parameter", "paper scale", "CI scale", "source of the paper-scale value"), rows)
 

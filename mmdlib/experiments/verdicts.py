@@ -1,4 +1,5 @@
-"""Checks of the paper's section 4 claims, computed from a results dict (a stored file or a live run).
+"""Checks of the section 4 claims of Alon, Globerson and Wiesel, "On the Optimization Landscape of
+Maximum Mean Discrepancy" (arXiv 2110.13452), computed from a results dict (a stored file or a live run).
 
 Success rates are compared through their Wilson 95% intervals (:func:`mmdlib.experiments.success.wilson_interval`):
 two methods differ at a setting when their intervals are disjoint, and coincide when they overlap at every
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from scipy.stats import chi2
 
@@ -19,6 +20,9 @@ import torch
 from mmdlib._validation import check_integer, check_nonnegative, check_points, check_positive
 from mmdlib.experiments.spec import ExperimentSpec, Method, Setting
 from mmdlib.experiments.success import covariance_error, wilson_interval
+
+if TYPE_CHECKING:
+    from mmdlib.experiments.problems import Problem
 
 PAPER_TABLE_1: dict[float, dict[str, tuple[float, float]]] = {
     0.001: {"WGAN": (0.60, 0.20), "MMD": (0.46, 0.19)},
@@ -99,7 +103,7 @@ def x_values(data: dict, x: str) -> dict[str, float]:
 
 
 def rate_curve(data: dict, method: str, x: str = "m") -> RateCurve:
-    """The success counts of ``method`` at every setting, in the order of the spec's settings.
+    """Count the successes of ``method`` at every setting, in the order of the spec's settings.
 
     Settings where no repeat finished get 0 trials and the bounds (NaN, NaN).
 
@@ -189,10 +193,10 @@ def compare_rates(data: dict, first: str, second: str, settings: Sequence[str] |
     a, b = rate_curve(data, first), rate_curve(data, second)
     index_a = {label: i for i, label in enumerate(a.settings) if a.trials[i]}
     index_b = {label: i for i, label in enumerate(b.settings) if b.trials[i]}
-    wanted = a.settings if settings is None else tuple(settings)
-    labels = tuple(label for label in wanted if label in index_a and label in index_b)
+    requested = a.settings if settings is None else tuple(settings)
+    labels = tuple(label for label in requested if label in index_a and label in index_b)
     if not labels:
-        raise ValueError(f"no setting where both {first!r} and {second!r} finished a repeat among {list(wanted)}")
+        raise ValueError(f"no setting where both {first!r} and {second!r} finished a repeat among {list(requested)}")
     differences, first_higher, second_higher = [], [], []
     for label in labels:
         i, j = index_a[label], index_b[label]
@@ -265,7 +269,7 @@ def mean_difference_z(a: ErrorSummary, b: ErrorSummary) -> float:
 
 
 def best_in_paper_table(noise: float, prefix: str) -> tuple[str, float, float]:
-    """The set-up whose name starts with ``prefix`` (``"MMD"`` or ``"WGAN"``) with the lowest mean in Table 8.
+    """Find the set-up whose name starts with ``prefix`` (``"MMD"`` or ``"WGAN"``) with the lowest mean in Table 8.
 
     Returns:
         (name, mean, standard deviation) at noise variance ``noise``.
@@ -280,10 +284,10 @@ def best_in_paper_table(noise: float, prefix: str) -> tuple[str, float, float]:
 
 
 def table1_in_table8() -> list[tuple[float, str, tuple[float, float], list[str]]]:
-    """For each Table 1 entry, the Table 8 set-ups at the same noise variance with the same mean and std.
+    """Find, for each Table 1 entry, the Table 8 set-ups with the same noise variance, mean and std.
 
     Returns:
-        A list of (noise, method, Table 1 value, matching Table 8 names); the list of names is empty where
+        A list of (noise, method, Table 1 value, matching Table 8 names). The list of names is empty where
         Table 8 has no such column or no equal value.
     """
     matches = []
@@ -296,7 +300,7 @@ def table1_in_table8() -> list[tuple[float, str, tuple[float, float], list[str]]
 
 
 def verdict_line(claim: str, holds: bool, evidence: str, scale: str) -> str:
-    """One printed line: ``[<scale> scale] <claim>: holds|does not hold (<evidence>)``."""
+    """Format one printed line: ``[<scale> scale] <claim>: holds|does not hold (<evidence>)``."""
     return f"[{scale} scale] {claim}: {'holds' if holds else 'does not hold'} ({evidence})"
 
 
@@ -324,35 +328,55 @@ def rank_one_mle(y: torch.Tensor, eps: float) -> torch.Tensor:
     return (scale.unsqueeze(-1) * vectors[..., -1]).to(y.dtype)
 
 
-def closed_form_mle_curve(data: dict, method: str = "MLE") -> RateCurve:
-    """Success counts of the closed-form MLE (:func:`rank_one_mle`) on the data of a covariance results dict.
+def redraw_problems(data: dict, method: str) -> Iterator[tuple[Setting, Problem]]:
+    """Draw again, from each repeat's seed, the truth, data and starting point of the repeats ``method`` ran.
 
-    The data of each repeat are drawn again from its seed, exactly as the runner drew them, for the repeats
-    that ``method`` ran at each setting; the curve is named ``"closed-form MLE"``.
+    The draws equal the runner's for the same spec, setting and seed (in float64), so exact estimators can
+    be scored on the very data the trained methods saw. Settings where ``method`` finished no repeat are
+    skipped.
+
+    Yields:
+        (setting, problem) per setting, the problem batched over the repeats in their stored order.
 
     Raises:
-        ValueError: if the results are not of the single-Gaussian covariance experiments.
+        KeyError: if the results hold no run of ``method``.
     """
     from mmdlib.experiments.problems import build_problem
     from mmdlib.experiments.runner import repeat_seed
 
-    if data["experiment"] not in ("covariance", "covariance_eps"):
-        raise ValueError(f"the closed-form MLE covers the experiments 'covariance' and 'covariance_eps', got "
-                         f"{data['experiment']!r}")
     spec = _spec_from_dict(data["spec"])
     runs = {r["setting"]: r for r in data["runs"] if r["method"] == method}
-    labels, xs, successes, trials = [], [], [], []
+    if not runs:
+        raise KeyError(f"no runs of method {method!r}; the results hold {list(methods(data))}")
     for index, setting in enumerate(spec.settings):
         indices = runs[setting.label]["repeat_indices"] if setting.label in runs else []
         if not indices:
             continue
         seeds = [repeat_seed(data["base_seed"], index, int(k)) for k in indices]
-        problem = build_problem(spec, setting, torch.tensor(seeds, dtype=torch.int64), seeds, torch.float64)
+        keys = torch.tensor(seeds, dtype=torch.int64)
+        yield setting, build_problem(spec, setting, keys, seeds, torch.float64)
+
+
+def closed_form_mle_curve(data: dict, method: str = "MLE") -> RateCurve:
+    """Count the successes of the closed-form MLE (:func:`rank_one_mle`) on a covariance experiment's data.
+
+    The data are those of the repeats that ``method`` ran (:func:`redraw_problems`). The curve is named
+    ``"closed-form MLE"``.
+
+    Raises:
+        ValueError: if the results are not of the single-Gaussian covariance experiments.
+    """
+    if data["experiment"] not in ("covariance", "covariance_eps"):
+        raise ValueError(f"the closed-form MLE covers the experiments 'covariance' and 'covariance_eps', got "
+                         f"{data['experiment']!r}")
+    threshold = data["spec"]["threshold"]
+    labels, xs, successes, trials = [], [], [], []
+    for setting, problem in redraw_problems(data, method):
         errors = covariance_error(rank_one_mle(problem.y, setting.eps), problem.truth["a"])
         labels.append(setting.label)
         xs.append(float(setting.eps if data["experiment"] == "covariance_eps" else setting.m))
-        successes.append(int((errors <= spec.threshold).sum()))
-        trials.append(len(indices))
+        successes.append(int((errors <= threshold).sum()))
+        trials.append(len(errors))
     bounds = [wilson_interval(s, t) for s, t in zip(successes, trials)]
     return RateCurve("closed-form MLE", tuple(labels), tuple(xs), tuple(successes), tuple(trials),
                      tuple(b[0] for b in bounds), tuple(b[1] for b in bounds))
@@ -367,30 +391,18 @@ def _spec_from_dict(spec: dict) -> ExperimentSpec:
 
 
 def initial_errors(data: dict, method: str) -> dict[str, list[float]]:
-    """The experiment's error of the starting point of each repeat that ``method`` ran, per setting label.
+    """Score the starting point of each repeat that ``method`` ran with the experiment's error, per setting.
 
-    Truth, data and starting point are drawn again from each repeat's seed, as the runner drew them; for
-    the unmixing experiment the starting point is VCA's estimate, so this is the paper's "VCA" column.
+    For the unmixing experiment the starting point is VCA's estimate, so this is the paper's "VCA" column.
 
     Raises:
         KeyError: if the results hold no run of ``method``.
     """
-    from mmdlib.experiments.problems import build_problem, parameter_error
-    from mmdlib.experiments.runner import repeat_seed
+    from mmdlib.experiments.problems import parameter_error
 
     spec = _spec_from_dict(data["spec"])
-    runs = {r["setting"]: r for r in data["runs"] if r["method"] == method}
-    if not runs:
-        raise KeyError(f"no runs of method {method!r}; the results hold {list(methods(data))}")
-    errors = {}
-    for index, setting in enumerate(spec.settings):
-        indices = runs[setting.label]["repeat_indices"] if setting.label in runs else []
-        if not indices:
-            continue
-        seeds = [repeat_seed(data["base_seed"], index, int(k)) for k in indices]
-        problem = build_problem(spec, setting, torch.tensor(seeds, dtype=torch.int64), seeds, torch.float64)
-        errors[setting.label] = parameter_error(spec, problem.init, problem.truth).tolist()
-    return errors
+    return {setting.label: parameter_error(spec, problem.init, problem.truth).tolist()
+            for setting, problem in redraw_problems(data, method)}
 
 
 def summarize(setting: str, method: str, values: Sequence[float]) -> ErrorSummary:
