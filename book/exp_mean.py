@@ -62,7 +62,7 @@ SEED = 0
 #
 # The tables are generated from `mmdlib.experiments.scales`, the single definition that the command line
 # and this page share. The paper scale follows the paper's appendix Tables 2 and 3 where they give a
-# value; the CI scale is the book's reduced version that runs on this page. The last column says
+# value; the CI scale is the book's reduced version that runs on this page. The last column tells
 # whether a paper-scale value is the paper's or the book's choice.
 #
 # **One Gaussian** (Figure 4, Table 2):
@@ -95,7 +95,7 @@ display(Markdown(open_choices_markdown("mixture_mean", skip_same_as="mean")))
 #
 # **MMD** samples $n = m$ model points per step. Look for successes only at the largest $m$: the
 # error $\|\mu - \mu^*\|$ of any estimator from $m$ points is about $\sqrt{d/m}$, and the threshold
-# asks for $0.02\,d$.
+# requires $0.02\,d$.
 
 # %%
 ci_mean = get_spec("mean", "ci")
@@ -163,7 +163,7 @@ print(format_records(mixture_wgan))
 # ## Results
 #
 # The figure draws the paper-scale results from `book/results/` when that file exists, checked field by
-# field by `mmdlib.experiments.results.load`; otherwise it draws the CI run above and says so.
+# field by `mmdlib.experiments.results.load`; otherwise it draws the CI run above, as the printed lines tell.
 
 # %%
 live_mean = collect(ci_mean, [mean_mmd, mean_osmmd, mean_mle, mean_wgan], base_seed=SEED)
@@ -203,7 +203,7 @@ plt.show()
 # when it is above with disjoint intervals at some $m$, never below with disjoint intervals, and above
 # over all $m$ pooled. MLE *recovers* the mean when, at every $m$, the upper end of its interval reaches
 # the exact success probability of the sample mean: it is not detectably worse than the data allow. For the mixture the same
-# probability is the benchmark of an oracle that knows each point's component; with the components
+# probability is the benchmark of an oracle that is told each point's component. With the components
 # about $2\|\mu^*\| \approx 2\sqrt{d}$ apart, a good estimator comes close to it.
 
 # %%
@@ -257,9 +257,9 @@ for key, verdict, data in (("gaussian", verdict_mean, shown_mean), ("mixture", v
 # mixture, at the {glue:text}`exp_mean_mixture_scale` scale, the two claims
 # {glue:text}`exp_mean_mixture_osmmd_mle_coincide` and {glue:text}`exp_mean_mixture_mmd_beats_wgan`.
 #
-# For one Gaussian, OSMMD and MLE can only coincide approximately: MLE's optimum is the sample mean, and
-# OSMMD's optimum is a kernel-weighted mean of the same points, which is close to it when the kernel variance is large
-# against the spread of the data. With $\sigma^2 = 10$ and unit-variance data the two estimates differ
+# For one Gaussian, OSMMD and MLE can only coincide approximately. MLE's optimum is the sample mean, while
+# OSMMD's optimum is a kernel-weighted mean of the same points, which is close to it when the kernel
+# variance is large against the spread of the data. With $\sigma^2 = 10$ and unit-variance data the two estimates differ
 # a little, so rates that agree within their intervals are what "coincide" can mean here.
 #
 # ```{admonition} Deviation from the paper

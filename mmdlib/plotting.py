@@ -69,6 +69,16 @@ def _spread(x: float, index: int, count: int, log: bool, width: float = 0.06) ->
     return x * 10 ** offset if log else x + offset
 
 
+def _label_log_axis(ax, values: list[float]) -> None:
+    """Put one labelled tick at each x value of the data and hide the minor tick labels of a log axis."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted(set(values))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{v:g}" for v in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_success_rates(ax, data: dict, x: str = "m", *, title: str | None = None, log_x: bool = True) -> None:
     """Draw each method's success rate against setting field ``x`` with Wilson 95% intervals as error bars.
 
@@ -80,7 +90,7 @@ def plot_success_rates(ax, data: dict, x: str = "m", *, title: str | None = None
         title: the axes title; None leaves it unset.
         log_x: draw the horizontal axis on a log scale (the values are powers of two or ten).
     """
-    from mmdlib.experiments.verdicts import methods, rate_curve
+    from mmdlib.experiments.verdicts import methods, rate_curve, x_values
 
     styles = method_styles(data)
     names = methods(data)
@@ -95,6 +105,7 @@ def plot_success_rates(ax, data: dict, x: str = "m", *, title: str | None = None
         ax.errorbar(xs, rates, yerr=[below, above], label=name, capsize=3, markersize=5, **styles[name])
     if log_x:
         ax.set_xscale("log")
+        _label_log_axis(ax, [float(v) for v in x_values(data, x).values()])
     ax.set_xlabel(X_LABELS.get(x, x))
     ax.set_ylabel("success rate (Wilson 95% interval)")
     ax.set_ylim(-0.03, 1.03)
@@ -132,6 +143,7 @@ def plot_error_summary(ax, data: dict, x: str = "sigma_w2", *, title: str | None
                         marker=styles[name]["marker"], markerfacecolor="none", markeredgecolor=styles[name]["color"],
                         markersize=9, label=f"_paper {name}")
     ax.set_xscale("log")
+    _label_log_axis(ax, [float(v) for v in xs.values()])
     ax.set_yscale("log")
     ax.set_xlabel(X_LABELS.get(x, x))
     ax.set_ylabel(r"$d(A, A^*)$, mean $\pm$ one std")

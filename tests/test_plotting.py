@@ -76,3 +76,11 @@ def test_error_plot_draws_means_and_paper_markers():
     paper_lines = [line for line in ax.lines if line.get_label() == "_paper MMD 1"]
     assert [list(line.get_ydata()) for line in paper_lines] == [[0.36]]
     plt.close(fig)
+
+
+def test_log_axis_ticks_at_data_values(data):
+    fig, ax = plt.subplots()
+    plot_success_rates(ax, data, "m")
+    assert list(ax.get_xticks()) == [16.0, 64.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["16", "64"]
+    plt.close(fig)
