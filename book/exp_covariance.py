@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -37,7 +38,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
 import matplotlib.pyplot as plt
@@ -304,13 +305,13 @@ glue("exp_covariance_gaussian_exact_mle_pooled", round(exact_pooled, 3), display
 
 # %% [markdown]
 # In words: at the smallest $\epsilon$ ({glue:text}`exp_covariance_eps_scale` scale) OSMMD succeeds at the
-# rate {glue:text}`exp_covariance_eps_osmmd_rate` and gradient MLE at {glue:text}`exp_covariance_eps_mle_rate`,
+# rate {glue:text}`exp_covariance_eps_osmmd_rate:.3f` and gradient MLE at {glue:text}`exp_covariance_eps_mle_rate:.3f`,
 # so the first claim {glue:text}`exp_covariance_eps_mle_fails`. The closed-form MLE on the same data
-# succeeds at the rate {glue:text}`exp_covariance_eps_exact_mle_rate`. For one Gaussian at
+# succeeds at the rate {glue:text}`exp_covariance_eps_exact_mle_rate:.3f`. For one Gaussian at
 # $\epsilon = 10^{-5}$ ({glue:text}`exp_covariance_gaussian_scale` scale) the pooled success rates are
-# OSMMD {glue:text}`exp_covariance_gaussian_osmmd_pooled`, MMD {glue:text}`exp_covariance_gaussian_mmd_pooled`,
-# WGAN {glue:text}`exp_covariance_gaussian_wgan_pooled` and gradient MLE
-# {glue:text}`exp_covariance_gaussian_mle_pooled`, against {glue:text}`exp_covariance_gaussian_exact_mle_pooled`
+# OSMMD {glue:text}`exp_covariance_gaussian_osmmd_pooled:.3f`, MMD {glue:text}`exp_covariance_gaussian_mmd_pooled:.3f`,
+# WGAN {glue:text}`exp_covariance_gaussian_wgan_pooled:.3f` and gradient MLE
+# {glue:text}`exp_covariance_gaussian_mle_pooled:.3f`, against {glue:text}`exp_covariance_gaussian_exact_mle_pooled:.3f`
 # for the closed-form MLE.
 #
 # Where the closed-form MLE succeeds and gradient MLE does not, the failure is one of optimization: the

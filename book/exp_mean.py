@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -35,7 +36,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
 import matplotlib.pyplot as plt
@@ -248,14 +249,15 @@ for key, verdict, data in (("gaussian", verdict_mean, shown_mean), ("mixture", v
 
 # %% [markdown]
 # In words, at the {glue:text}`exp_mean_gaussian_scale` scale for one Gaussian: MLE succeeds at the
-# largest $m$ at the rate {glue:text}`exp_mean_gaussian_mle_rate`, where the exact sample mean succeeds
-# with probability {glue:text}`exp_mean_gaussian_sample_mean_probability`; OSMMD and MLE coincide
-# {glue:text}`exp_mean_gaussian_osmmd_mle_coincide` (largest gap in success rate
-# {glue:text}`exp_mean_gaussian_osmmd_mle_max_diff`), and MMD beats WGAN
+# largest $m$ at the rate {glue:text}`exp_mean_gaussian_mle_rate:.3f`, where the exact sample mean
+# succeeds with probability {glue:text}`exp_mean_gaussian_sample_mean_probability:.3f`. The claim that
+# OSMMD and MLE coincide {glue:text}`exp_mean_gaussian_osmmd_mle_coincide` (largest gap in success rate
+# {glue:text}`exp_mean_gaussian_osmmd_mle_max_diff:.3f`), and the claim that MMD beats WGAN
 # {glue:text}`exp_mean_gaussian_mmd_beats_wgan` (pooled success rates
-# {glue:text}`exp_mean_gaussian_mmd_pooled` against {glue:text}`exp_mean_gaussian_wgan_pooled`). For the
-# mixture, at the {glue:text}`exp_mean_mixture_scale` scale, the two claims
-# {glue:text}`exp_mean_mixture_osmmd_mle_coincide` and {glue:text}`exp_mean_mixture_mmd_beats_wgan`.
+# {glue:text}`exp_mean_gaussian_mmd_pooled:.3f` against {glue:text}`exp_mean_gaussian_wgan_pooled:.3f`).
+# For the mixture, at the {glue:text}`exp_mean_mixture_scale` scale, the first claim
+# {glue:text}`exp_mean_mixture_osmmd_mle_coincide` and the second
+# {glue:text}`exp_mean_mixture_mmd_beats_wgan`.
 #
 # For one Gaussian, OSMMD and MLE can only coincide approximately. MLE's optimum is the sample mean, while
 # OSMMD's optimum is a kernel-weighted mean of the same points, which is close to it when the kernel

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -38,7 +39,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
 import matplotlib.pyplot as plt
@@ -264,13 +265,14 @@ glue("exp_unmixing_lr_not_0_1", other, display=False)
 # In words, at the {glue:text}`exp_unmixing_scale` scale: MMD's best set-up has a clearly lower mean error
 # than WGAN's best at {glue:text}`exp_unmixing_mmd_wins` of {glue:text}`exp_unmixing_settings` noise
 # variances; at $\sigma_w^2 =$ {glue:text}`exp_unmixing_lowest_noise` the means are
-# {glue:text}`exp_unmixing_best_mmd_low` (MMD) and {glue:text}`exp_unmixing_best_wgan_low` (WGAN),
-# $z =$ {glue:text}`exp_unmixing_z_low`, from a VCA start at {glue:text}`exp_unmixing_vca_low`. The paper's
+# {glue:text}`exp_unmixing_best_mmd_low:.3f` (MMD) and {glue:text}`exp_unmixing_best_wgan_low:.3f` (WGAN),
+# $z =$ {glue:text}`exp_unmixing_z_low:.2f`, from a VCA start at {glue:text}`exp_unmixing_vca_low:.3f`. The paper's
 # own Table 8 favours MMD at {glue:text}`exp_unmixing_table8_mmd_wins` of its three noise variances: at
 # $\sigma_w^2 = 1$ its best WGAN set-up is below its best MMD set-up, which the text's "clear advantage"
-# leaves out. Only {glue:text}`exp_unmixing_table1_matches` of the {glue:text}`exp_unmixing_table1_entries`
-# values of Table 1 appear in Table 8, and {glue:text}`exp_unmixing_lr_not_0_1` of the tables' methods
-# use a learning rate other than the $10^{-1}$ that section 4 states for all experiments.
+# leaves out. Table 8 contains {glue:text}`exp_unmixing_table1_matches` of the
+# {glue:text}`exp_unmixing_table1_entries` values of Table 1, and {glue:text}`exp_unmixing_lr_not_0_1` of
+# the tables' methods use a learning rate other than the $10^{-1}$ that section 4 states for all
+# experiments.
 #
 # ```{admonition} Deviation from the paper
 # :class: warning
