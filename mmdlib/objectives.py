@@ -120,13 +120,29 @@ def mmd2_unbiased_fast(
     return _offdiag_mean(_gram(x, x, scale)) + data_term - 2.0 * _gram(x, y, scale).mean((-2, -1))
 
 
-def one_sided_mmd_loss(model: Model, params: Params, y: torch.Tensor, sigma2: float | torch.Tensor) -> torch.Tensor:
+def one_sided_mmd_loss(
+    model: Model,
+    params: Params,
+    y: torch.Tensor,
+    sigma2: float | torch.Tensor,
+    data_term: torch.Tensor | None = None,
+) -> torch.Tensor:
     """One-sided MMD^2 ("OSMMD"): exact model terms, U-statistic on the data (:func:`mmd2_one_sided`).
+
+    Args:
+        model: the model; params: its parameters with leading dimension R.
+        y: data ``(R, m, d)``.
+        sigma2: kernel variance in exp(-|x-y|^2/(2 sigma2)); float or ``(R,)``.
+        data_term: the data-only U-statistic ``(R,)`` from :func:`data_u_statistic`, which does not change
+            during training; computed here when None.
 
     Returns:
         ``(R,)``.
     """
-    return mmd2_one_sided(model.closed_form(params), y, sigma2)
+    closed = model.closed_form(params)
+    if data_term is None:
+        return mmd2_one_sided(closed, y, sigma2)
+    return closed.expected_kernel(closed, sigma2) - 2.0 * closed.kernel_mean(y, sigma2).mean(-1) + data_term
 
 
 def mle_loss(model: Model, params: Params, y: torch.Tensor) -> torch.Tensor:

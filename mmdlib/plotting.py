@@ -98,3 +98,127 @@ def plot_landscape_2d(
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     return contours
+
+KIND_COLOR_KEYS: dict[str, str] = {"mmd": "mmd", "osmmd": "one_sided_mmd", "mle": "mle", "wgan": "wgan"}
+"""Method kind of a results file (:data:`mmdlib.experiments.spec.METHOD_KINDS`) to its key in METHOD_COLORS."""
+
+_VARIANT_MARKERS = ("o", "s", "^", "D", "v", "P")
+_VARIANT_LINES = ("-", "--", ":", "-.", (0, (5, 1)), (0, (3, 1, 1, 1)))
+X_LABELS = {"m": "m (data points)", "eps": r"$\epsilon$", "sigma_w2": r"noise variance $\sigma_w^2$"}
+
+
+def method_color(kind: str) -> str:
+    """The colour of a method kind (``"mmd"``, ``"osmmd"``, ``"mle"``, ``"wgan"``, ``"vca"``).
+
+    Raises:
+        ValueError: for an unknown kind.
+    """
+    key = KIND_COLOR_KEYS.get(kind, kind)
+    if key not in METHOD_COLORS:
+        raise ValueError(f"no colour for method kind {kind!r}; known kinds: {sorted(KIND_COLOR_KEYS) + ['vca']}")
+    return METHOD_COLORS[key]
+
+
+def method_styles(data: dict) -> dict[str, dict[str, object]]:
+    """Matplotlib style per method of a results dict: the kind's colour, and a marker and line style
+    that tell apart several set-ups of one kind (such as MMD 1 to MMD 6)."""
+    styles: dict[str, dict[str, object]] = {}
+    seen: dict[str, int] = {}
+    for method in data["spec"]["methods"]:
+        k = seen.get(method["kind"], 0)
+        seen[method["kind"]] = k + 1
+        styles[method["name"]] = {
+            "color": method_color(method["kind"]),
+            "marker": _VARIANT_MARKERS[k % len(_VARIANT_MARKERS)],
+            "linestyle": _VARIANT_LINES[k % len(_VARIANT_LINES)],
+        }
+    return styles
+
+
+def _spread(x: float, index: int, count: int, log: bool, width: float = 0.06) -> float:
+    """Shift the i-th of ``count`` curves sideways so their error bars do not hide one another."""
+    offset = (index - (count - 1) / 2) * width / max(count - 1, 1)
+    return x * 10 ** offset if log else x + offset
+
+
+def _label_log_axis(ax, values: list[float]) -> None:
+    """Put one labelled tick at each x value of the data and hide the minor tick labels of a log axis."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted(set(values))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{v:g}" for v in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_success_rates(ax, data: dict, x: str = "m", *, title: str | None = None, log_x: bool = True) -> None:
+    """Draw each method's success rate against setting field ``x`` with Wilson 95% intervals as error bars.
+
+    Args:
+        ax: a matplotlib Axes.
+        data: a validated results dict (:func:`mmdlib.experiments.results.load` or
+            :func:`mmdlib.experiments.live.collect`).
+        x: the setting field on the horizontal axis: ``"m"``, ``"eps"`` or ``"sigma_w2"``.
+        title: the axes title; None leaves it unset.
+        log_x: draw the horizontal axis on a log scale (the values are powers of two or ten).
+    """
+    from mmdlib.experiments.verdicts import methods, rate_curve, x_values
+
+    styles = method_styles(data)
+    names = methods(data)
+    for i, name in enumerate(names):
+        curve = rate_curve(data, name, x)
+        keep = [j for j, t in enumerate(curve.trials) if t]
+        xs = [_spread(curve.x[j], i, len(names), log_x) for j in keep]
+        rates = [curve.rates[j] for j in keep]
+        # Clamped at 0: for 0 or all successes a bound equals the rate up to rounding.
+        below = [max(curve.rates[j] - curve.low[j], 0.0) for j in keep]
+        above = [max(curve.high[j] - curve.rates[j], 0.0) for j in keep]
+        ax.errorbar(xs, rates, yerr=[below, above], label=name, capsize=3, markersize=5, **styles[name])
+    if log_x:
+        ax.set_xscale("log")
+        _label_log_axis(ax, [float(v) for v in x_values(data, x).values()])
+    ax.set_xlabel(X_LABELS.get(x, x))
+    ax.set_ylabel("success rate (Wilson 95% interval)")
+    ax.set_ylim(-0.03, 1.03)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize="small")
+
+
+def plot_error_summary(ax, data: dict, x: str = "sigma_w2", *, title: str | None = None,
+                       paper: dict[float, dict[str, tuple[float, float]]] | None = None) -> None:
+    """Draw each method's mean error with one standard deviation as error bars against setting field ``x``.
+
+    Args:
+        ax: a matplotlib Axes; data: a validated results dict; x: the setting field on the horizontal axis.
+        title: the axes title; None leaves it unset.
+        paper: optional values printed in the paper, ``{x value: {method: (mean, std)}}``; methods of ``data``
+            found there are drawn as unfilled markers of the same style, without error bars.
+    """
+    from mmdlib.experiments.verdicts import error_summary, methods, x_values
+
+    styles = method_styles(data)
+    names = methods(data)
+    xs = x_values(data, x)
+    for i, name in enumerate(names):
+        points = [error_summary(data, label, name) for label in xs
+                  if any(r["setting"] == label and r["method"] == name and r["finished"] for r in data["runs"])]
+        points = [p for p in points if p.finite]
+        px = [_spread(float(xs[p.setting]), i, len(names), True) for p in points]
+        ax.errorbar(px, [p.mean for p in points], yerr=[0.0 if p.finite < 2 else p.std for p in points],
+                    label=name, capsize=3, markersize=5, **styles[name])
+        if paper is not None:
+            known = [(float(v), row[name][0]) for v, row in paper.items() if name in row]
+            if known:
+                ax.plot([_spread(v, i, len(names), True) for v, _ in known], [m for _, m in known], linestyle="none",
+                        marker=styles[name]["marker"], markerfacecolor="none", markeredgecolor=styles[name]["color"],
+                        markersize=9, label=f"_paper {name}")
+    ax.set_xscale("log")
+    _label_log_axis(ax, [float(v) for v in xs.values()])
+    ax.set_yscale("log")
+    ax.set_xlabel(X_LABELS.get(x, x))
+    ax.set_ylabel(r"$d(A, A^*)$, mean $\pm$ one std")
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(fontsize="small")

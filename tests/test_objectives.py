@@ -130,3 +130,17 @@ def test_mmd_loss_one_model_sample_raises():
     source = CounterNoise(_keys(3), 0, torch.float64)
     with pytest.raises(ValueError, match="n must be at least 2, got 1"):
         mmd_loss(model, params, y, SIGMA2, 1, source)
+
+
+def test_one_sided_loss_with_precomputed_data_term():
+    g = torch.Generator().manual_seed(11)
+    model = RankOneCovariance(3, 0.2)
+    params = {"a": torch.randn(4, 3, generator=g, dtype=torch.float64, requires_grad=True)}
+    y = torch.randn(4, 30, 3, generator=g, dtype=torch.float64)
+    sigma2 = torch.full((4,), 2.0, dtype=torch.float64)
+    reference = one_sided_mmd_loss(model, params, y, sigma2)
+    fast = one_sided_mmd_loss(model, params, y, sigma2, data_u_statistic(y, sigma2))
+    assert torch.allclose(fast, reference, rtol=1e-10, atol=1e-12)
+    (grad_reference,) = torch.autograd.grad(reference.sum(), params["a"])
+    (grad_fast,) = torch.autograd.grad(fast.sum(), params["a"])
+    assert torch.allclose(grad_fast, grad_reference, rtol=1e-10, atol=1e-12)

@@ -114,7 +114,7 @@ def train(
     record = set(steps)
     history = []
     diverged = torch.zeros(y.shape[0], dtype=torch.bool, device=y.device)
-    data_term = data_u_statistic(y, sigma2) if method.kind == "mmd" else None
+    data_term = data_u_statistic(y, sigma2) if method.kind in ("mmd", "osmmd") else None
 
     for t in range(method.iterations):
         stream = t * _STEP_STREAMS
@@ -131,7 +131,7 @@ def train(
         if method.kind == "mmd":
             loss = mmd_loss(model, params, y, sigma2, n, source, data_term)
         elif method.kind == "osmmd":
-            loss = one_sided_mmd_loss(model, params, y, sigma2)
+            loss = one_sided_mmd_loss(model, params, y, sigma2, data_term)
         elif method.kind == "mle":
             loss = mle_loss(model, params, y)
         else:
