@@ -115,11 +115,7 @@ def test_every_scale_builds():
     assert replace(paper.method("MMD"), fakes_ratio=2.0).n_samples(64) == 128
 
 
-def test_unmixing_vca_init_needs_unmixing_module():
-    import importlib.util
-
-    if importlib.util.find_spec("mmdlib.unmixing") is not None:
-        pytest.skip("mmdlib.unmixing is present in this checkout")
-    spec = _tiny("unmixing", [Method("MMD", "mmd", lr=0.05, iterations=1, repeats=1, sigma2=0.1)], init="vca")
-    with pytest.raises(ImportError, match="mmdlib.unmixing.vca is not available"):
-        run_setting(spec, 0, "MMD", [0])
+def test_unmixing_vca_init_starts_at_vca_endmembers():
+    spec = _tiny("unmixing", [Method("MMD", "mmd", lr=0.05, iterations=1, repeats=2, sigma2=0.1)], init="vca")
+    result = run_setting(spec, 0, "MMD", [0, 1])
+    assert torch.isfinite(result.final_params["A"]).all()
