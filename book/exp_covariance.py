@@ -210,7 +210,10 @@ for curve in (exact_eps, exact_cov):
     print(", ".join(f"{label}: {s}/{t}" for label, s, t in zip(curve.settings, curve.successes, curve.trials)))
 
 
-# %%
+# %% [markdown]
+# {numref}`fig-exp-covariance` is the book's version of Figures 6, 7 and 8.
+
+# %% mystnb={"figure": {"caption": "Success rates with Wilson 95% intervals: MLE against OSMMD as $\\varepsilon$ varies (Figure 6), and all methods against $m$ for one Gaussian (Figure 7) and the mixture (Figure 8); the dashed line is the closed-form MLE.", "name": "fig-exp-covariance"}}
 def draw_exact(ax, curve) -> None:
     """Add the closed-form MLE's success rate to a panel as a dashed black line."""
     ax.plot(curve.x, curve.rates, color="black", linestyle="--", linewidth=1, label=curve.method)

@@ -186,7 +186,10 @@ exact_rate = [sample_mean_success_probability(m, spec_mean["d"], spec_mean["thre
 print("exact success probability of the sample mean:",
       ", ".join(f"m={m}: {p:.3f}" for m, p in zip(grid_m, exact_rate)))
 
-# %%
+# %% [markdown]
+# {numref}`fig-exp-mean` is the book's version of Figures 4 and 5.
+
+# %% mystnb={"figure": {"caption": "Success rate against $m$ with Wilson 95% intervals for MMD, OSMMD, MLE and WGAN: one Gaussian (the paper's Figure 4, left) and the symmetric mixture (Figure 5, right).", "name": "fig-exp-mean"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
 plot_success_rates(axes[0], shown_mean, "m", title=f"One Gaussian, unknown mean ({shown_mean['scale']} scale)")
 axes[0].plot(grid_m, exact_rate, color="black", linestyle="--", linewidth=1, label="sample mean (exact)")

@@ -19,7 +19,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %% [markdown]
 # # A census of stationary points: mixture with rank-one covariance
@@ -213,7 +213,10 @@ def spurious_fraction(results, row_key, col_key):
 by_angle = spurious_fraction(results, "sigma2", "angle_deg")
 by_norms = spurious_fraction(results, "mean_norm", "a_star_norm")
 
-# %%
+# %% [markdown]
+# {numref}`fig-census-heatmaps` shows where on the grid spurious minima appear.
+
+# %% mystnb={"figure": {"caption": "Fraction of census settings with a spurious local minimum, by angle and $\\sigma^2$ (left) and by $|a^*|$ and $|m|$ (right).", "name": "fig-census-heatmaps"}}
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 panels = [(by_angle, r"angle between $a^*$ and $m$ (degrees)", r"$\sigma^2$"), (by_norms, r"$|a^*|$", r"$|m|$")]
 for ax, ((rows, cols, table), xlabel, ylabel) in zip(axes, panels):
@@ -245,7 +248,10 @@ for p in shown_result.points:
     print(f"{p.kind:14s} a = ({p.point[0]:+.4f}, {p.point[1]:+.4f})  loss {p.value:.4f}"
           f"  eigenvalues ({p.eigenvalues[0]:+.4f}, {p.eigenvalues[1]:+.4f})")
 
-# %%
+# %% [markdown]
+# {numref}`fig-census-landscape` draws one setting with a spurious minimum.
+
+# %% mystnb={"figure": {"caption": "The section 4.2 loss for $|m| = |a^*| = 2$, angle 60\u00b0 and $\\sigma^2 = 1$, with every stationary point marked by kind, including a spurious minimum.", "name": "fig-census-landscape"}}
 fig, ax = plt.subplots(figsize=(6, 5.2))
 contours = ax.contourf(grid_x, grid_y, grid_loss, levels=30, cmap="viridis")
 fig.colorbar(contours, ax=ax, label=r"$\mathrm{MMD}^2(P_a, P_{a^*})$")

@@ -29,7 +29,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
 import inspect
@@ -200,7 +200,10 @@ for label, exact in (("shifted", population), ("truth", 0.0)):
     assert abs(mean - exact) < 4.0 * stderr
     assert ratio < 1.0
 
-# %%
+# %% [markdown]
+# {numref}`fig-estimators` draws the spread of the three estimates over the repeated draws.
+
+# %% mystnb={"figure": {"caption": "Spread of the U- and V-statistics of MMD\u00b2 over repeated draws, at the truth (left) and at a shifted mean (right), against the population value.", "name": "fig-estimators"}}
 fig_estimators, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
 bins = torch.linspace(-0.15, 0.45, 61)
 for ax, (label, exact) in zip(axes, (("truth", 0.0), ("shifted", population))):
@@ -285,7 +288,10 @@ print(f"starts on the line v = 0 end at {line_paths[-1].abs().max().item():.1e} 
 assert at_minimum == 1.0
 assert line_paths[-1].abs().max().item() < 1e-12
 
-# %%
+# %% [markdown]
+# {numref}`fig-strict-saddle` shows why the random start matters.
+
+# %% mystnb={"figure": {"caption": "Gradient descent on a function with one strict saddle: paths from random starts reach a minimum, paths started on the line $v = 0$ end at the saddle.", "name": "fig-strict-saddle"}}
 fig_saddle, ax = plt.subplots(figsize=(5, 4))
 u_grid, v_grid = torch.meshgrid(torch.linspace(-1.2, 1.2, 121), torch.linspace(-1.5, 1.5, 151), indexing="xy")
 ax.contour(u_grid, v_grid, u_grid**2 / 2 + v_grid**4 / 4 - v_grid**2 / 2, levels=20, colors="#bbbbbb", linewidths=0.6)

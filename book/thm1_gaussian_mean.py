@@ -27,7 +27,7 @@ try:
 except ImportError:
     IN_COLAB = False
 if IN_COLAB:
-    %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
+    # %pip install -q "mmdlib @ git+https://github.com/mmd-landscape/mmd-landscape@main"
 
 # %%
 import inspect
@@ -243,7 +243,10 @@ for s2, (_, grad_1d) in curves.items():
     assert bool((grad_1d[mu_grid > 0] > 0).all())
     assert bool((grad_1d[mu_grid < 0] < 0).all())
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm1-landscape` is the paper's Figure 1 with the derivative beside it.
+
+# %% mystnb={"figure": {"caption": "Figure 1 of the paper redrawn: the Theorem 1 loss in one dimension for several $\\sigma^2$ (left) and its derivative, which vanishes only at $\\mu = \\mu^*$ (right).", "name": "fig-thm1-landscape"}}
 fig_landscape, (ax_loss, ax_grad) = plt.subplots(1, 2, figsize=(10, 3.8))
 for s2, (loss_1d, grad_1d) in curves.items():
     line, = ax_loss.plot(mu_grid, loss_1d, label=f"$\\sigma^2 = {s2:g}$")
@@ -427,7 +430,10 @@ radius_small_cov = gaussian_mean_convex_radius(0.01 * COV_1D, sigma2_axis)
 radius_unit_cov = gaussian_mean_convex_radius(COV_1D, sigma2_axis)
 paper_radius = sigma2_axis / 2
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm1-convex` compares the true convex radius with the paper's rule.
+
+# %% mystnb={"figure": {"caption": "Radius of the largest ball around $\\mu^*$ on which the loss is convex, computed numerically, against the radius the paper's rule $\\sigma^2 \\ge 2r$ allows.", "name": "fig-thm1-convex"}}
 fig_convex, ax = plt.subplots(figsize=(6, 3.8))
 ax.plot(sigma2_axis, radius_small_cov, label=r"convex radius, $\Sigma = 0.01$")
 ax.plot(sigma2_axis, radius_unit_cov, label=r"convex radius, $\Sigma = 1$")
@@ -498,7 +504,10 @@ for dtype in (torch.float32, torch.float64):
 distance = torch.linspace(0.0, 70.0, 1401, dtype=F64)[1:]
 grad_far = {s2: gaussian_mean_gradient(distance[:, None], MU_STAR_1D, COV_1D, s2)[:, 0] for s2 in (1.0, 4.0, 16.0)}
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm1-underflow` follows the derivative until it underflows.
+
+# %% mystnb={"figure": {"caption": "Derivative of the Theorem 1 loss far from $\\mu^*$ in float64: it decays like a Gaussian and underflows to exactly zero, never to NaN.", "name": "fig-thm1-underflow"}}
 fig_underflow, ax = plt.subplots(figsize=(6, 3.8))
 for s2, grad_values in grad_far.items():
     positive = grad_values > 0

@@ -491,7 +491,10 @@ for s2, curve in curves.items():
 slopes = [float(r1.rank_one_gradient(a_line[-1:], torch.tensor([1.0], dtype=F64), 0.0, s2)) for s2 in WIDTHS]
 assert slopes[0] < slopes[1] < slopes[2]
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm2-figure2` redraws the paper's Figure 2.
+
+# %% mystnb={"figure": {"caption": "Figure 2 of the paper redrawn: the Theorem 2 loss in one dimension with $a^* = 1$ and $\\varepsilon = 0$.", "name": "fig-thm2-figure2"}}
 fig, ax = plt.subplots(figsize=(6, 3.6))
 for s2, curve in curves.items():
     ax.plot(a_line[:, 0], curve, label=rf"$\sigma^2 = {s2:g}$")
@@ -511,7 +514,10 @@ plt.show()
 # $\|a^*\|^2 = 9 > 7c$: no ring, and the origin is the global maximum. Every marker is a point found
 # by the numerical search, drawn by kind.
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm2-landscape` marks every stationary point the search found.
+
+# %% mystnb={"figure": {"caption": "Theorem 2 landscapes in two dimensions with every stationary point found numerically, marked by kind: with the ring of saddles (left) and without it (right).", "name": "fig-thm2-landscape"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
 for ax, (name, (loss, found)) in zip(axes, searches.items()):
     star = STARS_2D[name]

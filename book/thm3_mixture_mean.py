@@ -498,7 +498,10 @@ glue("thm3_fig3_inflection_slope", abs(slope_flat), display=False)
 # far field (which it overtakes only beyond the plotted range, as the loss climbs slowly), the case of
 # the warning above.
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm3-figure3` redraws the paper's Figure 3.
+
+# %% mystnb={"figure": {"caption": "Figure 3 of the paper redrawn: the Theorem 3 loss in one dimension with $\\mu^* = 25$ and $\\Sigma = 1$ for several $\\sigma^2$.", "name": "fig-thm3-figure3"}}
 fig, ax = plt.subplots(figsize=(6.4, 3.8))
 for s2, curve in curves.items():
     ax.plot(mu_line[:, 0], curve / curve.max(), label=rf"$\sigma^2 = {s2:g}$")
@@ -531,7 +534,10 @@ def level_set(cov, level):
     scale = torch.sqrt(level / ((circle @ metric_here) * circle).sum(-1))
     return circle * scale[:, None]
 
-# %%
+# %% [markdown]
+# {numref}`fig-thm3-landscape` draws the printed and the corrected saddle sets beside the points found.
+
+# %% mystnb={"figure": {"caption": "Theorem 3 landscapes for isotropic and non-isotropic $\\Sigma$ with the stationary points found numerically, the printed saddle level set and the corrected one at a third of it.", "name": "fig-thm3-landscape"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
 for ax, (name, (loss, found)) in zip(axes, searches.items()):
     cov = COVS[name]
