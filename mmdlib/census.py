@@ -54,9 +54,21 @@ def gradient_and_hessian(fn: Loss, points: torch.Tensor) -> tuple[torch.Tensor, 
 
     Returns:
         values ``(...)``, gradients ``(..., d)`` and Hessians ``(..., d, d)``, all detached.
+
+    Raises:
+        ValueError: if ``fn(points)`` is not a tensor of shape ``(...)`` that depends on ``points``.
     """
     x = points.detach().clone().requires_grad_(True)
     values = fn(x)
+    batch = tuple(x.shape[:-1])
+    if not isinstance(values, torch.Tensor) or tuple(values.shape) != batch:
+        got = f"shape {tuple(values.shape)}" if isinstance(values, torch.Tensor) else type(values).__name__
+        raise ValueError(
+            f"fn must map points {tuple(x.shape)} to one loss per point, shape {batch}, got {got}; "
+            "write fn for a batch (..., d), e.g. reduce over the last dimension only"
+        )
+    if not values.requires_grad:
+        raise ValueError("fn's output does not depend on its input points (no autograd graph), so it has no gradient")
     (grad,) = torch.autograd.grad(values.sum(), x, create_graph=True)
     rows = []
     for j in range(x.shape[-1]):
@@ -97,6 +109,8 @@ def solve_stationary(
     Returns:
         points ``(..., d)`` and the gradient norms there ``(...)``.
     """
+    iterations = check_integer("iterations", iterations, minimum=0)
+    newton_steps = check_integer("newton_steps", newton_steps, minimum=0)
     x = starts.detach().clone()
     d = x.shape[-1]
     eye = torch.eye(d, dtype=x.dtype, device=x.device)
@@ -232,11 +246,14 @@ def find_stationary_points(
         The distinct stationary points, sorted by loss value.
 
     Raises:
-        ValueError: if ``starts`` is not ``(n, d)`` or a tolerance is not positive.
+        TypeError: if ``iterations`` is not an integer.
+        ValueError: if ``starts`` is not ``(n, d)``, a tolerance is not positive, or ``fn`` does not
+            return one loss per start (see :func:`gradient_and_hessian`).
     """
     starts = check_tensor("starts", starts)
     if starts.dim() != 2 or starts.shape[0] < 1:
         raise ValueError(f"starts must have shape (n, d) with n >= 1, got {tuple(starts.shape)}")
+    iterations = check_integer("iterations", iterations, minimum=0)
     for name, value in (("radius", radius), ("grad_tol", grad_tol), ("merge_tol", merge_tol)):
         if not value > 0:
             raise ValueError(f"{name} must be positive, got {value}")
@@ -441,12 +458,24 @@ def run_census(settings: Sequence[Setting], per_side: int = 25, iterations: int 
     Returns:
         One :class:`CensusResult` per setting, in order.
 
+    Raises:
+        TypeError: if an item of ``settings`` is not a :class:`Setting`, or ``per_side`` or ``iterations``
+            is not an integer.
+        ValueError: if ``settings`` is empty, ``per_side < 2`` or ``iterations < 0``.
+
     NOTE: a grid of starts can miss a stationary point with a tiny basin. On :func:`ci_grid`, 41 x 41
     starts with 120 iterations found the same points as the defaults.
     """
     if len(settings) == 0:
         raise ValueError("settings must contain at least one Setting, got an empty sequence")
+    for i, setting in enumerate(settings):
+        if not isinstance(setting, Setting):
+            raise TypeError(
+                f"settings[{i}] must be a Setting, got {type(setting).__name__} {setting!r}; "
+                "build it with Setting(mean_norm, a_star_norm, angle_deg, sigma2)"
+            )
     per_side = check_integer("per_side", per_side, minimum=2)
+    iterations = check_integer("iterations", iterations, minimum=0)
     starts = torch.stack([start_grid(s.radius, per_side) for s in settings])  # (S, P, 2)
     a_star = torch.stack([s.a_star for s in settings])[:, None, :]  # (S, 1, 2)
     mean = torch.stack([s.mean for s in settings])[:, None, :]

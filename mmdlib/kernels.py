@@ -68,6 +68,13 @@ def squared_distances_centred(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
     Returns:
         Tensor of shape ``(..., n, m)``.
+
+    Raises:
+        ValueError: if the result is NaN or infinite, which happens when squared centred coordinates
+            overflow (coordinates beyond about 1.8e19 from the centre in float32, 1.3e154 in float64).
+            Then every entry has lost its accuracy, so no fallback is tried: the message names x and/or
+            y and suggests ``method="difference"`` (:func:`squared_distances`), whose squares overflow
+            only for differences that large, giving kernel value 0.
     """
     x = check_points("x", x)
     y = check_points("y", y)
@@ -84,8 +91,25 @@ def squared_distances_centred(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     # In-place updates of the product are safe for autograd: the backward of matmul and of the
     # additions does not read this buffer, and clamp_min_ saves what it needs itself.
     d2 = (-2.0 * x_c) @ y_c.transpose(-2, -1)  # (..., n, m)
-    d2 = d2.add_(x_c.pow(2).sum(-1).unsqueeze(-1)).add_(y_c.pow(2).sum(-1).unsqueeze(-2))
+    x_norm2 = x_c.pow(2).sum(-1)  # (..., n)
+    y_norm2 = y_c.pow(2).sum(-1)  # (..., m)
+    d2 = d2.add_(x_norm2.unsqueeze(-1)).add_(y_norm2.unsqueeze(-2))
+    if not bool(torch.isfinite(d2).all()):
+        _raise_overflow(x_c, y_c, x_norm2, y_norm2)
     return d2.clamp_min_(0.0)
+
+
+def _raise_overflow(x_c: torch.Tensor, y_c: torch.Tensor, x_norm2: torch.Tensor, y_norm2: torch.Tensor) -> None:
+    """Raise the error of :func:`squared_distances_centred` when its result is NaN or infinite."""
+    names = [name for name, norm2 in (("x", x_norm2), ("y", y_norm2)) if not bool(torch.isfinite(norm2).all())]
+    who = " and ".join(names) if names else "x and y"
+    verb = "has" if len(names) == 1 else "have"
+    largest = max(float(x_c.detach().abs().max()), float(y_c.detach().abs().max()))
+    raise ValueError(
+        f"squared distances overflow {x_c.dtype}: {who} {verb} centred coordinates up to {largest:.3g}, whose squares "
+        f"exceed {torch.finfo(x_c.dtype).max:.3g}; use method=\"difference\", which squares only differences, "
+        "or rescale the data"
+    )
 
 
 def _as_kernel_scale(sigma2: float | torch.Tensor, like: torch.Tensor) -> float | torch.Tensor:

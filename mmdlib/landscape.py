@@ -84,7 +84,7 @@ def _derivatives_batched(
     k, d = x.shape
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
-        values = _check_fn_output(fn(x), k)
+        values = _require_graph(_check_fn_output(fn(x), k))
         (grads,) = torch.autograd.grad(values.sum(), x, create_graph=True)
         rows = []
         for j in range(d):
@@ -101,7 +101,7 @@ def _derivatives_one(
     d = x.shape[0]
     with torch.enable_grad():
         x = x.detach().requires_grad_(True)
-        value = _check_fn_output(fn(x), None)
+        value = _require_graph(_check_fn_output(fn(x), None))
         (grad,) = torch.autograd.grad(value, x, create_graph=True)
         rows = []
         for j in range(d):
@@ -364,25 +364,52 @@ def find_local_minima(
         batched: whether fn takes all points ``(k, d)`` at once, row by row.
 
     Returns:
-        Final points ``(k, d)`` and their gradient norms ``(k,)``.
+        Final points ``(k, d)`` and their gradient norms ``(k,)``, all finite.
 
     Raises:
         TypeError, ValueError: as :func:`find_stationary_points` for bad starts or fn output, and for a
             non-positive step or tolerance.
+        ValueError: when fn's output does not depend on its input (no autograd graph, e.g. a constant),
+            or when a gradient turns NaN or infinite at any start (fn undefined there, or the run
+            diverged because the step is too large). A NaN run is never reported as converged.
     """
     starts = _check_starts(starts)
     step = float(check_positive("step", step))
     tol = float(check_positive("tol", tol))
     max_iter = check_integer("max_iter", max_iter, minimum=1)
     x = starts.detach().double()
-    for _ in range(max_iter):
+    for iteration in range(max_iter):
         grad = _gradients(fn, x, batched=batched)
         norm = grad.norm(dim=-1)
+        _check_finite_norm(norm, iteration, step)
         active = norm > tol
         if not bool(active.any()):
             break
         x = x - step * torch.where(active[:, None], grad, torch.zeros_like(grad))
-    return x, _gradients(fn, x, batched=batched).norm(dim=-1)
+    norm = _gradients(fn, x, batched=batched).norm(dim=-1)
+    _check_finite_norm(norm, max_iter, step)
+    return x, norm
+
+
+def _check_finite_norm(norm: torch.Tensor, iteration: int, step: float) -> None:
+    """Raise if any gradient norm is NaN or infinite, so that a NaN never passes as converged."""
+    bad = ~torch.isfinite(norm)
+    if bool(bad.any()):
+        rows = bad.nonzero().flatten().tolist()
+        raise ValueError(
+            f"the gradient of fn is NaN or infinite after {iteration} descent steps for start rows {rows[:10]}; "
+            f"check fn at those starts, or use a smaller step than {step:g} if the runs diverged"
+        )
+
+
+def _require_graph(value: torch.Tensor) -> torch.Tensor:
+    """Return fn's output if autograd can differentiate it with respect to the input, else raise."""
+    if not value.requires_grad:
+        raise ValueError(
+            "fn's output does not depend on its input x (it carries no autograd graph), so it has no "
+            "gradient; build the output from x with torch operations, without .item(), .detach() or constants"
+        )
+    return value
 
 
 def _gradients(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, batched: bool) -> torch.Tensor:
@@ -390,11 +417,11 @@ def _gradients(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, *, b
     with torch.enable_grad():
         if batched:
             x = x.detach().requires_grad_(True)
-            (grads,) = torch.autograd.grad(_check_fn_output(fn(x), x.shape[0]).sum(), x)
+            (grads,) = torch.autograd.grad(_require_graph(_check_fn_output(fn(x), x.shape[0])).sum(), x)
             return grads.detach()
         rows = []
         for row in x:
             row = row.detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(_check_fn_output(fn(row), None), row)
+            (grad,) = torch.autograd.grad(_require_graph(_check_fn_output(fn(row), None)), row)
             rows.append(grad)
         return torch.stack(rows).detach()

@@ -26,7 +26,7 @@ from torch.distributions import (
     MultivariateNormal,
 )
 
-from mmdlib._validation import check_integer, check_nonnegative, check_spd, check_tensor
+from mmdlib._validation import check_integer, check_nonnegative, check_points, check_spd, check_tensor
 from mmdlib.closed_form import (
     GaussianMixture,
     gaussian_mean_model,
@@ -66,6 +66,7 @@ class Model:
     ) -> torch.Tensor:
         """Draw n samples per repeat with a torch.Generator; returns ``(R, n, d)`` (``(n, d)`` if unbatched)."""
         check_integer("n", n, minimum=1)
+        params = self._check_params(params)
         first = params[self.param_names[0]]
         batch = tuple(first.shape[: first.dim() - self._param_event_dims[0]])
         source = GeneratorNoise(generator, batch, dtype=first.dtype, device=first.device)
@@ -80,6 +81,57 @@ class Model:
         raise NotImplementedError(f"Only the Gaussian models have a closed form; {type(self).__name__} has none")
 
     _param_event_dims: tuple[int, ...] = (1,)
+
+    def _param_event_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Trailing shape of each parameter after the repeat dimensions: ``(d,)`` unless overridden."""
+        return tuple((self.dim,) for _ in self.param_names)
+
+    def _check_data(self, y: torch.Tensor) -> torch.Tensor:
+        """Return data ``y`` ``(m, d)`` or ``(R, m, d)`` if it is a finite float tensor whose last dimension is the model's d."""
+        y = check_points("y", y)
+        if y.shape[-1] != self.dim:
+            raise ValueError(
+                f"y must have shape (m, {self.dim}) or (R, m, {self.dim}) for {type(self).__name__}, got {tuple(y.shape)}"
+            )
+        return y
+
+    def _check_params(self, params: Params) -> Params:
+        """Return ``params`` if it holds every name in ``param_names`` as a float tensor of the right shape.
+
+        Raises:
+            TypeError: ``params`` is not a dict, or a value is not a float32/float64 tensor.
+            ValueError: a key is missing, or a value's trailing shape differs from the model's.
+        """
+        model = type(self).__name__
+        if not isinstance(params, dict):
+            raise TypeError(
+                f"params must be a dict with keys {list(self.param_names)} for {model}, got {type(params).__name__}"
+            )
+        missing = [name for name in self.param_names if name not in params]
+        if missing:
+            raise ValueError(
+                f"params for {model} must have keys {list(self.param_names)}, missing {missing}; "
+                f"got keys {sorted(params)}"
+            )
+        for name, event in zip(self.param_names, self._param_event_shapes()):
+            value = params[name]
+            expected = "(R, " + ", ".join(str(size) for size in event) + ")"
+            if not isinstance(value, torch.Tensor):
+                raise TypeError(
+                    f"params[{name!r}] of {model} must be a float tensor of shape {expected}, "
+                    f"got {type(value).__name__}; wrap it with torch.as_tensor(..., dtype=torch.float64)"
+                )
+            if not value.is_floating_point() or value.dtype not in (torch.float32, torch.float64):
+                raise TypeError(
+                    f"params[{name!r}] of {model} must have dtype float32 or float64, got {value.dtype}; "
+                    f"convert it with .double()"
+                )
+            if value.dim() < len(event) or tuple(value.shape[value.dim() - len(event):]) != event:
+                raise ValueError(
+                    f"params[{name!r}] of {model} must have shape {expected} (or {event} unbatched), "
+                    f"got {tuple(value.shape)}"
+                )
+        return params
 
 
 def _known_cov(name: str, cov: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,10 +152,13 @@ class GaussianMean(Model):
         return {"z": source.normal(n, self.dim)}
 
     def transform(self, params: Params, noise: dict[str, torch.Tensor]) -> torch.Tensor:
+        params = self._check_params(params)
         z = noise["z"].to(params["mu"].dtype)
         return params["mu"].unsqueeze(-2) + z @ self.scale_tril.to(z.dtype).transpose(-2, -1)
 
     def log_prob(self, params: Params, y: torch.Tensor) -> torch.Tensor:
+        params = self._check_params(params)
+        self._check_data(y)
         mu = params["mu"].unsqueeze(-2)  # (R, 1, d)
         tril = self.scale_tril.to(mu.dtype)
         if tril.dim() == 3:
@@ -127,10 +182,13 @@ class RankOneCovariance(Model):
         return {"z0": source.normal(n, 1), "z": source.normal(n, self.dim)}
 
     def transform(self, params: Params, noise: dict[str, torch.Tensor]) -> torch.Tensor:
+        params = self._check_params(params)
         a = params["a"]
         return noise["z0"].to(a.dtype) * a.unsqueeze(-2) + self.eps * noise["z"].to(a.dtype)
 
     def log_prob(self, params: Params, y: torch.Tensor) -> torch.Tensor:
+        params = self._check_params(params)
+        self._check_data(y)
         a = params["a"]
         if self.eps == 0.0:
             raise ValueError("eps = 0 gives a singular covariance with no density; the MLE does not exist")
@@ -155,12 +213,15 @@ class MixtureMean(Model):
         return {"u": source.uniform(n, 1), "z": source.normal(n, self.dim)}
 
     def transform(self, params: Params, noise: dict[str, torch.Tensor]) -> torch.Tensor:
+        params = self._check_params(params)
         mu = params["mu"]
         sign = torch.where(noise["u"] < 0.5, -1.0, 1.0).to(mu.dtype)  # (R, n, 1)
         z = noise["z"].to(mu.dtype)
         return sign * mu.unsqueeze(-2) + z @ self.scale_tril.to(mu.dtype).transpose(-2, -1)
 
     def log_prob(self, params: Params, y: torch.Tensor) -> torch.Tensor:
+        params = self._check_params(params)
+        self._check_data(y)
         mu = params["mu"]
         means = torch.stack([mu, -mu], dim=-2).unsqueeze(-3)  # (R, 1, 2, d)
         tril = self.scale_tril.to(mu.dtype)
@@ -187,12 +248,15 @@ class MixtureRankOne(Model):
         return {"u": source.uniform(n, 1), "z0": source.normal(n, 1), "z": source.normal(n, self.dim)}
 
     def transform(self, params: Params, noise: dict[str, torch.Tensor]) -> torch.Tensor:
+        params = self._check_params(params)
         a = params["a"]
         sign = torch.where(noise["u"] < 0.5, -1.0, 1.0).to(a.dtype)
         spread = noise["z0"].to(a.dtype) * a.unsqueeze(-2) + self.eps * noise["z"].to(a.dtype)
         return sign * self.mean.to(a.dtype).unsqueeze(-2) + spread
 
     def log_prob(self, params: Params, y: torch.Tensor) -> torch.Tensor:
+        params = self._check_params(params)
+        self._check_data(y)
         a = params["a"]
         if self.eps == 0.0:
             raise ValueError("eps = 0 gives a singular covariance with no density; the MLE does not exist")
@@ -218,6 +282,9 @@ class LinearUnmixing(Model):
     param_names = ("A",)
     _param_event_dims = (2,)
 
+    def _param_event_shapes(self) -> tuple[tuple[int, ...], ...]:
+        return ((self.dim, self.r),)
+
     def __init__(self, dim: int, r: int, sigma_w2: float) -> None:
         self.dim = check_integer("dim", dim, minimum=1)
         self.r = check_integer("r", r, minimum=1)
@@ -227,6 +294,7 @@ class LinearUnmixing(Model):
         return {"u": source.uniform(n, self.r), "z": source.normal(n, self.dim)}
 
     def transform(self, params: Params, noise: dict[str, torch.Tensor]) -> torch.Tensor:
+        params = self._check_params(params)
         A = params["A"]
         e = -torch.log(noise["u"].to(A.dtype))
         b = e / e.sum(-1, keepdim=True)  # (R, n, r) on the simplex

@@ -47,6 +47,13 @@ class Interrupted(Exception):
     """Raised from the SIGTERM or SIGINT handler so the current chunk is dropped cleanly."""
 
 
+def _out_folder(value: str) -> Path:
+    """Parse --out; an empty string would silently mean the current folder, so it is refused."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string; use --out . for the current folder")
+    return Path(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="python -m mmdlib.reproduce", description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=EXPERIMENTS, help="which experiment to run")
@@ -54,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
     parser.add_argument("--repeats", type=int, default=None,
                         help="cap on repeats per (setting, method); default: the scale's own counts")
-    parser.add_argument("--out", type=Path, required=True, help="folder for the results file")
+    parser.add_argument("--out", type=_out_folder, required=True, help="folder for the results file")
     parser.add_argument("--seed", type=int, default=0, help="non-negative base seed (default 0)")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32", help="training precision")
     parser.add_argument("--chunk-size", type=int, default=64,

@@ -231,3 +231,22 @@ def test_setting_rejects_non_finite_and_non_numbers(args, error, match):
     # An infinite mean_norm used to pass and fail later as "radius must be finite".
     with pytest.raises(error, match=match):
         Setting(*args)
+
+
+def test_scalar_loss_for_a_batch_is_rejected():
+    starts = torch.zeros(3, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"one loss per point, shape \(3,\), got shape \(\)"):
+        find_stationary_points(lambda x: (x**2).sum(), starts)
+
+
+def test_fractional_iterations_are_rejected():
+    starts = torch.zeros(3, 2, dtype=torch.float64)
+    with pytest.raises(TypeError, match="iterations must be an integer, got float 2.5"):
+        find_stationary_points(lambda x: (x**2).sum(-1), starts, iterations=2.5)
+    with pytest.raises(TypeError, match="iterations must be an integer, got float 2.5"):
+        run_census([Setting(1.0, 1.0, 0.0, 1.0)], per_side=2, iterations=2.5)
+
+
+def test_census_rejects_items_that_are_not_settings():
+    with pytest.raises(TypeError, match=r"settings\[1\] must be a Setting, got tuple"):
+        run_census([Setting(1.0, 1.0, 0.0, 1.0), (1.0, 1.0, 0.0, 1.0)], per_side=2)

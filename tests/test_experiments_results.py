@@ -81,3 +81,21 @@ def test_binary_file_names_file(tmp_path):
     path.write_bytes(b"\xff\xfe\x00 not json")
     with pytest.raises(ResultsError, match=r"r\.json: field '<top level>' is not UTF-8 text"):
         load(path)
+
+
+@pytest.mark.parametrize(("edit", "field", "problem"), [
+    (lambda d: d["runs"][0]["loss_history"][1].__setitem__(0, "high"), r"runs\[0\]\.loss_history\[1\]\[0\]",
+     "must be a number or null, got 'high'"),
+    (lambda d: d["runs"][0]["seeds"].__setitem__(1, 6.5), r"runs\[0\]\.seeds\[1\]",
+     "must be a non-negative integer, got 6.5"),
+    (lambda d: d["runs"][0].__setitem__("repeat_indices", [1, 1]), r"runs\[0\]\.repeat_indices",
+     r"must not repeat an entry, but \[1\] occur"),
+    (lambda d: d.__setitem__("experiment", "means"), "experiment", "must be one of .*'mean'.*, got 'means'"),
+], ids=["history-string", "float-seed", "duplicate-repeat", "unknown-experiment"])
+def test_edited_values_name_field_and_problem(tmp_path, edit, field, problem):
+    data = _valid()
+    edit(data)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultsError, match=rf"r\.json: field '{field}' {problem}"):
+        load(path)

@@ -87,3 +87,18 @@ def test_wilson_interval_rejects_bad_counts():
 def test_errors_reject_mismatched_d(error, first, second, match):
     with pytest.raises(ValueError, match=match):
         error(first, second)
+
+
+def test_wilson_level_must_be_a_number():
+    with pytest.raises(TypeError, match="level must be a number in \\(0, 1\\) such as 0.95, got str '0.9'"):
+        wilson_interval(3, 10, level="0.9")
+
+
+def test_unmixing_distance_names_the_nan_argument():
+    A_star = torch.eye(3, dtype=torch.float64)
+    A = A_star.clone()
+    A[1, 2] = float("nan")
+    with pytest.raises(ValueError, match="A contains NaN or infinite entries"):
+        unmixing_distance(A, A_star)
+    with pytest.raises(ValueError, match="A_star contains NaN or infinite entries"):
+        unmixing_distance(A_star, A)

@@ -199,3 +199,21 @@ def test_gaussian_kernel_sigma2_outside_float32_raises(sigma2):
 def test_gaussian_kernel_tiny_sigma2_in_float64_is_identity():
     x = torch.randn(4, 2, dtype=torch.float64)
     assert torch.equal(gaussian_kernel(x, x, 1e-50), torch.eye(4, dtype=torch.float64))
+
+
+def test_centred_overflow_raises_and_names_the_fix():
+    from mmdlib.estimators import mmd2_biased
+    from mmdlib.kernels import squared_distances_centred
+
+    x = torch.tensor([[2e19, 0.0], [0.0, 1.0]])
+    y = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(ValueError, match=r'overflow torch.float32: x and y have .*use method="difference"'):
+        mmd2_biased(x, y, 1.0)
+    # The suggested path handles the same data: the far point simply has kernel value 0 with every other point.
+    assert math.isfinite(float(mmd2_biased(x, y, 1.0, method="difference")))
+    big = torch.tensor([[1e200, 0.0], [1e200, 1.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"overflow torch.float64: x and y have centred coordinates up to 6.67e\+199"):
+        squared_distances_centred(big, torch.zeros(1, 2, dtype=torch.float64))
+    spread = torch.tensor([[1e200, 0.0], [-1e200, 0.0]], dtype=torch.float64)  # centre 0, so only x overflows
+    with pytest.raises(ValueError, match=r"overflow torch.float64: x has centred coordinates up to 1e\+200"):
+        squared_distances_centred(spread, torch.zeros(1, 2, dtype=torch.float64))

@@ -204,3 +204,19 @@ def test_loss_derivatives_bad_points_raise(x, error, match):
     # An empty x raised a bare IndexError, and a (d,) vector was read as d points in one dimension.
     with pytest.raises(error, match=match):
         loss_derivatives(double_well, x)
+
+
+def test_descent_constant_function_raises():
+    starts = torch.zeros(2, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="does not depend on its input x"):
+        find_local_minima(lambda x: torch.tensor(1.0, dtype=torch.float64), starts, step=0.1)
+    with pytest.raises(ValueError, match="does not depend on its input x"):
+        find_local_minima(lambda x: torch.ones(x.shape[0], dtype=torch.float64), starts, step=0.1, batched=True)
+
+
+def test_descent_nan_loss_is_not_converged():
+    starts = torch.tensor([[1.0, 0.0], [-1.0, 0.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match=r"NaN or infinite after 0 descent steps for start rows \[1\]"):
+        find_local_minima(lambda x: torch.sqrt(x[0]) + x[1] ** 2, starts, step=0.1)
+    with pytest.raises(ValueError, match="use a smaller step than 10"):
+        find_local_minima(lambda x: x[0] ** 4, starts[:1], step=10.0, max_iter=20)

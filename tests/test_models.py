@@ -106,3 +106,32 @@ def test_reparameterized_gradient_flows():
     x.sum().backward()
     sign = torch.where(noise["u"] < 0.5, -1.0, 1.0).double()
     assert torch.allclose(mu.grad, sign.sum(-2).expand(2, D))
+
+
+def test_integer_parameter_is_rejected_with_its_name():
+    model = GaussianMean(torch.eye(D, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"params\['mu'\] of GaussianMean must have dtype float32 or float64, got torch.int64"):
+        model.sample({"mu": torch.zeros(2, D, dtype=torch.long)}, 4, torch.Generator().manual_seed(0))
+
+
+def test_wrong_dimension_names_expected_shape():
+    model = RankOneCovariance(D, 0.5)
+    with pytest.raises(ValueError, match=rf"params\['a'\] of RankOneCovariance must have shape \(R, {D}\).*got \(2, {D + 1}\)"):
+        model.sample({"a": torch.ones(2, D + 1)}, 4, torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"params\['A'\] of LinearUnmixing must have shape \(R, 2, 3\)"):
+        LinearUnmixing(2, 3, 0.1).sample({"A": torch.ones(1, 3, 2)}, 4, torch.Generator().manual_seed(0))
+
+
+def test_missing_key_lists_expected_names():
+    model = MixtureMean(torch.eye(D, dtype=torch.float64))
+    noise = model.draw_noise(CounterNoise(torch.tensor([1]), 0, torch.float64), 3)
+    with pytest.raises(ValueError, match=r"must have keys \['mu'\], missing \['mu'\]; got keys \['a'\]"):
+        model.transform({"a": torch.ones(1, D)}, noise)
+
+
+def test_log_prob_checks_parameters_and_data():
+    model = MixtureRankOne(torch.ones(D, dtype=torch.float64), 0.5)
+    with pytest.raises(TypeError, match=r"params\['a'\] of MixtureRankOne must be a float tensor.*got list"):
+        model.log_prob({"a": [1.0] * D}, torch.zeros(4, D, dtype=torch.float64))
+    with pytest.raises(ValueError, match=rf"y must have shape \(m, {D}\) or \(R, m, {D}\).*got \(4, {D + 1}\)"):
+        model.log_prob({"a": torch.ones(1, D, dtype=torch.float64)}, torch.zeros(4, D + 1, dtype=torch.float64))

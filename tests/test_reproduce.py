@@ -134,3 +134,14 @@ def test_out_below_a_file_exits_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "cannot create the folder (Not a directory)" in err
+
+
+@pytest.mark.parametrize("out", ["", "  "], ids=["empty", "blank"])
+def test_empty_out_exits_2_with_one_line(tmp_path, capsys, monkeypatch, out):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="^2$"):
+        main(["mean", "--out", out])
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "argument --out: must name a folder, got an empty string; use --out . for the current folder" in err
+    assert list(tmp_path.iterdir()) == []

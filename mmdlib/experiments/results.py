@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mmdlib.experiments import EXPERIMENTS
 from mmdlib.experiments.success import wilson_interval
 
 FORMAT = "mmdlib-experiment-results"
@@ -77,6 +78,18 @@ class _Checker:
                 raise self.fail(f"{where}{key}[{i}]", f"must be a number, got {v!r}")
         return values
 
+    def integer_list(self, obj: dict, key: str, length: int, where: str, unique: bool = False) -> list:
+        values = self.get(obj, key, list, where)
+        if len(values) != length:
+            raise self.fail(f"{where}{key}", f"has {len(values)} entries, expected {length} (one per finished repeat)")
+        for i, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise self.fail(f"{where}{key}[{i}]", f"must be a non-negative integer, got {v!r}")
+        if unique and len(set(values)) != len(values):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            raise self.fail(f"{where}{key}", f"must not repeat an entry, but {repeated[:10]} occur more than once")
+        return values
+
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
@@ -97,6 +110,8 @@ def validate(data: Any, path: str | Path = "<memory>") -> dict:
         raise check.fail("format_version", f"must be {FORMAT_VERSION}, got {data['format_version']}")
     for key in ("experiment", "scale", "device", "dtype"):
         check.get(data, key, str)
+    if data["experiment"] not in EXPERIMENTS:
+        raise check.fail("experiment", f"must be one of {list(EXPERIMENTS)}, got {data['experiment']!r}")
     check.get(data, "base_seed", int)
     check.get(data, "spec", dict)
     check.get(data, "versions", dict)
@@ -114,8 +129,8 @@ def validate(data: Any, path: str | Path = "<memory>") -> dict:
         finished = check.get(run, "finished", int, where)
         if not 0 <= finished <= target:
             raise check.fail(f"{where}finished", f"must lie in [0, repeats={target}], got {finished}")
-        check.number_list(run, "repeat_indices", finished, where)
-        check.number_list(run, "seeds", finished, where)
+        check.integer_list(run, "repeat_indices", finished, where, unique=True)
+        check.integer_list(run, "seeds", finished, where)
         check.number_list(run, "errors", finished, where, nullable=True)
         check.number_list(run, "sigma2", finished, where, nullable=True)
         for key in ("success", "diverged"):
@@ -130,6 +145,10 @@ def validate(data: Any, path: str | Path = "<memory>") -> dict:
         history = check.get(run, "loss_history", list, where)
         if len(history) != finished or any(not isinstance(h, list) or len(h) != len(steps) for h in history):
             raise check.fail(f"{where}loss_history", f"must be {finished} lists of {len(steps)} values")
+        for j, row in enumerate(history):
+            for t, v in enumerate(row):
+                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                    raise check.fail(f"{where}loss_history[{j}][{t}]", f"must be a number or null, got {v!r}")
         successes = check.get(run, "successes", int, where)
         if successes != sum(run["success"]):
             raise check.fail(f"{where}successes", f"is {successes} but the success flags sum to {sum(run['success'])}")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -67,7 +68,19 @@ def unmixing_distance(A: torch.Tensor, A_star: torch.Tensor) -> torch.Tensor:
 
     Returns:
         ``(...)`` on A's device and dtype.
+
+    Raises:
+        TypeError: if A or A_star is not a tensor.
+        ValueError: if A or A_star has NaN or infinite entries, or their shapes differ.
     """
+    for name, value in (("A", A), ("A_star", A_star)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor of shape (..., d, r), got {type(value).__name__}")
+        if not bool(torch.isfinite(value).all()):
+            raise ValueError(
+                f"{name} contains NaN or infinite entries, so no column matching exists; "
+                "drop diverged runs (non-finite A) before computing the distance"
+            )
     if A.shape != A_star.shape:
         raise ValueError(f"A and A_star must have the same shape (..., d, r), got {tuple(A.shape)} and "
                          f"{tuple(A_star.shape)}")
@@ -87,12 +100,15 @@ def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[f
     (p + z^2/(2n) -+ z sqrt(p(1-p)/n + z^2/(4n^2))) / (1 + z^2/n).
 
     Raises:
-        ValueError: if trials < 1 or successes is outside [0, trials].
+        TypeError: if successes or trials is not an integer, or level is not a real number.
+        ValueError: if trials < 1, successes is outside [0, trials] or level is outside (0, 1).
     """
     check_integer("trials", trials, minimum=1)
     check_integer("successes", successes, minimum=0)
     if successes > trials:
         raise ValueError(f"successes must be at most trials={trials}, got {successes}")
+    if isinstance(level, bool) or not isinstance(level, numbers.Real):
+        raise TypeError(f"level must be a number in (0, 1) such as 0.95, got {type(level).__name__} {level!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must lie in (0, 1), got {level}")
     z = float(norm.ppf(0.5 + level / 2))
