@@ -106,22 +106,23 @@ F64 = torch.float64
 #
 # $$
 # \MMD(a) = K\left[p(a)^{-1/2} + p(a^*)^{-1/2} - 2D(a)^{-1/2}\right].
-# $$
+# $$ (eq-thm2-gram-form)
 #
 # 4. $\nabla p = 4a/c$ and $\nabla D = 2Ma/c^2$ with $M = (c + B)I - a^*a^{*\top}$, so
 #
 # $$
 # \nabla \MMD(a) = \frac{2K}{c^2}\left[-c\,p^{-3/2} a + D^{-3/2} M a\right],
-# $$
+# $$ (eq-thm2-gradient)
 #
 # $$
 # \begin{aligned}
 # \nabla^2 \MMD(a) = \frac{2K}{c^2}\Big[ & -c\,p^{-3/2} I + 6p^{-5/2} aa^\top \\
 # & + D^{-3/2} M - \frac{3}{c^2} D^{-5/2} (Ma)(Ma)^\top\Big].
 # \end{aligned}
-# $$
+# $$ (eq-thm2-hessian)
 #
-# The library implements exactly these lines:
+# The library implements {eq}`eq-thm2-gram-form`, {eq}`eq-thm2-gradient` and {eq}`eq-thm2-hessian`
+# exactly:
 
 # %%
 for function in (r1._gram_terms, r1.rank_one_loss, r1.rank_one_gradient, r1.rank_one_hessian):

@@ -93,14 +93,16 @@ F64 = torch.float64
 #
 # $$
 # \nabla\MMD = C A\left[e_-(\mu - \mu^*) + e_+(\mu + \mu^*) - 2e_2\mu\right],
-# $$
+# $$ (eq-thm3-gradient)
 #
 # $$
 # \begin{aligned}
 # \nabla^2\MMD = C\big[ & e_-(A - A\delta_-\delta_-^\top A) + e_+(A - A\delta_+\delta_+^\top A) \\
 # & - 2e_2(A - 4A\mu\mu^\top A)\big], \qquad \delta_\mp = \mu \mp \mu^*.
 # \end{aligned}
-# $$
+# $$ (eq-thm3-hessian)
+#
+# The library computes {eq}`eq-thm3-gradient` and {eq}`eq-thm3-hessian` in these two functions:
 
 # %%
 for function in (sm.mixture_mean_gradient, sm.mixture_mean_hessian):
