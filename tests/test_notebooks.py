@@ -59,6 +59,9 @@ def test_first_code_cell_installs_in_colab(notebook):
     url = CONFIG["repository"]["url"].rstrip("/")
     assert "import google.colab" in first.source
     assert f"mmdlib @ git+{url}@main" in first.source, "install cell not stamped; run tools/execute_notebooks.py"
+    pip_lines = [line.strip() for line in first.source.splitlines() if "pip install" in line]
+    assert pip_lines, "the install cell has no pip install line"
+    assert all(line.startswith("%pip install") for line in pip_lines), f"commented-out install line: {pip_lines}"
     assert first.outputs == [], "the install cell must print nothing outside Colab"
 
 

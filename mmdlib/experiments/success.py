@@ -13,12 +13,11 @@ from __future__ import annotations
 import math
 import numbers
 
-import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from scipy.stats import norm
 
 from mmdlib._validation import check_integer
+from mmdlib.unmixing import endmember_error
 
 
 def _check_same_d(name: str, value: torch.Tensor, name_star: str, value_star: torch.Tensor) -> None:
@@ -63,6 +62,8 @@ def covariance_error(a: torch.Tensor, a_star: torch.Tensor) -> torch.Tensor:
 def unmixing_distance(A: torch.Tensor, A_star: torch.Tensor) -> torch.Tensor:
     """d(A, A*) of eq. 23: min over column permutations of the summed squared column distances.
 
+    Checks its inputs for the experiment runner, then calls :func:`mmdlib.unmixing.endmember_error`.
+
     Args:
         A, A_star: ``(..., d, r)``.
 
@@ -84,13 +85,7 @@ def unmixing_distance(A: torch.Tensor, A_star: torch.Tensor) -> torch.Tensor:
     if A.shape != A_star.shape:
         raise ValueError(f"A and A_star must have the same shape (..., d, r), got {tuple(A.shape)} and "
                          f"{tuple(A_star.shape)}")
-    cost = (A.unsqueeze(-1) - A_star.unsqueeze(-2)).pow(2).sum(-3)  # (..., r, r): |a_i - a*_j|^2
-    flat = cost.detach().double().cpu().reshape(-1, *cost.shape[-2:]).numpy()
-    best = np.empty(flat.shape[0])
-    for i, c in enumerate(flat):  # one small assignment per repeat, done once after training
-        rows, cols = linear_sum_assignment(c)
-        best[i] = c[rows, cols].sum()
-    return torch.as_tensor(best, dtype=A.dtype, device=A.device).reshape(cost.shape[:-2])
+    return endmember_error(A, A_star).detach()
 
 
 def wilson_interval(successes: int, trials: int, level: float = 0.95) -> tuple[float, float]:
